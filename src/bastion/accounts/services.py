@@ -1,0 +1,83 @@
+"""Creating accounts and checking credentials."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bastion.accounts.errors import (
+    InvalidCredentialsError,
+    InvalidUsernameError,
+    UsernameTakenError,
+    WeakPasswordError,
+)
+from bastion.accounts.models import User
+from bastion.accounts.passwords import Passwords
+
+_USERNAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]{0,48}[A-Za-z0-9])?$")
+MIN_PASSWORD_LENGTH = 8
+
+# Verified against when the username is unknown, so a miss costs as much as a hit and response
+# time does not tell which usernames exist.
+_DUMMY_HASH = Passwords().hash("not a real password, only here for constant timing")
+
+
+def normalize_username(username: str) -> str:
+    """The form usernames are compared in."""
+    return username.lower()
+
+
+class UserService:
+    """Accounts over one database session."""
+
+    def __init__(self, session: Session, *, passwords: Passwords | None = None) -> None:
+        self.session = session
+        self.passwords = passwords or Passwords()
+
+    def find_by_username(self, username: str) -> User | None:
+        """The account called `username` (case-insensitively), or None."""
+        query = select(User).where(User.normalized_username == normalize_username(username))
+        return self.session.scalars(query).one_or_none()
+
+    def create_user(
+        self, username: str, *, email: str, password: str, is_admin: bool = False
+    ) -> User:
+        """Create and flush a new account.
+
+        Raises:
+            InvalidUsernameError: the username has characters or a length Bastion refuses.
+            UsernameTakenError: another account has the same username, ignoring case.
+            WeakPasswordError: the password is shorter than MIN_PASSWORD_LENGTH.
+        """
+        if not _USERNAME.match(username):
+            raise InvalidUsernameError(username)
+        if len(password) < MIN_PASSWORD_LENGTH:
+            raise WeakPasswordError(MIN_PASSWORD_LENGTH)
+        if self.find_by_username(username) is not None:
+            raise UsernameTakenError(username)
+        user = User(
+            username=username,
+            normalized_username=normalize_username(username),
+            email=email,
+            password_hash=self.passwords.hash(password),
+            is_admin=is_admin,
+        )
+        self.session.add(user)
+        self.session.flush()
+        return user
+
+    def authenticate(self, username: str, password: str) -> User:
+        """Return the active account that `password` unlocks.
+
+        Raises:
+            InvalidCredentialsError: unknown or inactive user, or wrong password.
+        """
+        user = self.find_by_username(username)
+        if user is None or not user.is_active:
+            self.passwords.verify(_DUMMY_HASH, password)
+            raise InvalidCredentialsError
+        if not self.passwords.verify(user.password_hash, password):
+            raise InvalidCredentialsError
+        return user

@@ -1,0 +1,111 @@
+"""The WSGI application: a Pyramid Configurator that includes each domain, and nothing else.
+
+Long-lived objects (engines, storage, page cache) are built once here from `Settings` and kept
+on the registry; everything that holds a database session is built per request.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from pyramid.config import Configurator
+from pyramid.request import Request
+from pyramid.response import Response
+from pyramid.router import Router
+from pyramid.view import view_config
+
+from bastion.accounts.security import BasicAuthSecurityPolicy
+from bastion.config import Settings
+from bastion.db.engine import Engines, make_engines
+from bastion.errors import BastionError
+from bastion.simple.cache import PageCache
+from bastion.storage import LocalStorage
+
+logger = logging.getLogger(__name__)
+
+# Nothing is loaded from outside the server; no inline script anywhere.
+_CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+def make_wsgi_app(settings: Settings, *, engines: Engines | None = None) -> Router:
+    """Build the application for `settings` (engines may be passed in to share a pool)."""
+    (settings.data_dir / "tmp").mkdir(parents=True, exist_ok=True)
+    config = Configurator(
+        settings={
+            "tm.manager_hook": "pyramid_tm.explicit_manager",
+            "jinja2.filters": "",
+        }
+    )
+    config.registry["settings"] = settings
+    config.registry["engines"] = engines or make_engines(settings)
+    config.registry["storage"] = LocalStorage(settings.storage_dir)
+    config.registry["page_cache"] = PageCache(settings.page_cache_entries)
+    config.set_security_policy(BasicAuthSecurityPolicy())
+
+    config.include("pyramid_tm")
+    config.include("pyramid_jinja2")
+    config.add_jinja2_renderer(".html")
+    config.get_jinja2_environment(".html")  # force creation so globals can be set
+    config.action(None, _set_template_globals, args=(config, settings), order=1000)
+    config.include("bastion.db.sessions")
+    config.include("bastion.upload.views")
+    config.include("bastion.simple.views")
+    config.include("bastion.simple.json_api")
+    config.include("bastion.packaging.views")
+    config.include("bastion.web.views")
+    config.add_tween("bastion.app.security_headers_tween_factory")
+    config.scan("bastion", ignore=["bastion.db.migrations", "bastion.cli", "bastion.server"])
+    return config.make_wsgi_app()
+
+
+def _set_template_globals(config: Configurator, settings: Settings) -> None:
+    environment = config.get_jinja2_environment(".html")
+    environment.globals["site_name"] = settings.site_name
+    environment.autoescape = True
+
+
+def security_headers_tween_factory(
+    handler: Callable[[Request], Response], _registry: Any
+) -> Callable[[Request], Response]:
+    """Add headers that harden every response."""
+
+    def tween(request: Request) -> Response:
+        response = handler(request)
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", _CONTENT_SECURITY_POLICY)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("X-Frame-Options", "DENY")
+        return response
+
+    return tween
+
+
+@view_config(context=BastionError)
+def bastion_error(exc: BastionError, request: Request) -> Response:
+    """A client error: its one line goes in the status line (twine shows only that) and body."""
+    phrase = exc.message.encode("latin-1", "replace").decode("latin-1")
+    response = Response(f"{exc.message}\n", content_type="text/plain", charset="utf-8")
+    response.status = f"{exc.status_code} {phrase}"
+    if exc.status_code == 401:  # noqa: PLR2004 - HTTP status
+        response.headers["WWW-Authenticate"] = 'Basic realm="Bastion"'
+    return response
+
+
+@view_config(context=Exception)
+def server_error(exc: Exception, request: Request) -> Response:
+    """Anything unexpected: logged with an id, which is all the client sees."""
+    error_id = secrets.token_hex(8)
+    logger.exception("unhandled error %s on %s %s", error_id, request.method, request.path)
+    response = Response(
+        f"Internal server error (id {error_id}). The index's operators can find it in the log.\n",
+        content_type="text/plain",
+    )
+    response.status = 500
+    return response

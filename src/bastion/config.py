@@ -1,0 +1,108 @@
+"""Settings: one object built from the environment (or a TOML file) and passed down.
+
+Nothing here reads configuration at import time; `Settings.from_env()` is called by the CLI and
+by tests, and the result travels as an argument to `make_wsgi_app` and to every service.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+MiB = 1024 * 1024
+
+_ENV_PREFIX = "BASTION_"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Settings:
+    """Every setting Bastion reads. Field names match `BASTION_<NAME>` variables and TOML keys."""
+
+    data_dir: Path = Path("bastion-data")
+    # Empty means the embedded default: SQLite (WAL) at <data_dir>/bastion.sqlite3.
+    database_url: str = ""
+    db_pool_size: int = 5
+    db_max_overflow: int = 10
+    # The largest distribution file accepted, counted while the upload streams in.
+    max_upload_bytes: int = 100 * MiB
+    # Form fields besides the file (metadata, long description) may not exceed this in total.
+    max_form_fields_bytes: int = 4 * MiB
+    # Simple pages kept rendered in each process, keyed by the project's serial.
+    page_cache_entries: int = 4096
+    site_name: str = "Bastion"
+
+    @property
+    def storage_dir(self) -> Path:
+        """Where distribution files and their extracted metadata live."""
+        return self.data_dir / "files"
+
+    @property
+    def effective_database_url(self) -> str:
+        """The database URL in use: the configured one, else SQLite in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'bastion.sqlite3').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Whether the database is the embedded SQLite default (or another SQLite file)."""
+        return self.effective_database_url.startswith("sqlite")
+
+    def replace(self, **changes: Any) -> Settings:
+        """Return a copy with `changes` applied (settings are immutable once built)."""
+        return dataclasses.replace(self, **changes)
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> Settings:
+        """Build settings from plain values (strings from the environment are converted).
+
+        Raises:
+            ValueError: an unknown setting name, or a value of the wrong form.
+        """
+        fields = {field.name: field for field in dataclasses.fields(cls)}
+        converted: dict[str, Any] = {}
+        for name, raw in values.items():
+            if name not in fields:
+                raise ValueError(f"unknown setting {name!r}")
+            converted[name] = _convert(fields[name].type, raw, name)
+        return cls(**converted)
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, *, config_file: Path | None = None
+    ) -> Settings:
+        """Build settings from a TOML file (optional) overlaid by `BASTION_*` variables."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        config_file = config_file or _path_or_none(environ.get("BASTION_CONFIG"))
+        if config_file is not None:
+            with config_file.open("rb") as fh:
+                values.update(tomllib.load(fh).get("bastion", {}))
+        names = {field.name for field in dataclasses.fields(cls)}
+        for key, raw in environ.items():
+            name = key.removeprefix(_ENV_PREFIX).lower()
+            if key.startswith(_ENV_PREFIX) and name in names:
+                values[name] = raw
+        return cls.from_mapping(values)
+
+
+def _path_or_none(raw: str | None) -> Path | None:
+    return Path(raw) if raw else None
+
+
+def _convert(annotation: object, raw: Any, name: str) -> Any:
+    kind = str(annotation)
+    try:
+        if kind == "Path":
+            return Path(raw)
+        if kind == "int":
+            return int(raw)
+        if kind == "bool":
+            return raw if isinstance(raw, bool) else str(raw).lower() in {"1", "true", "yes", "on"}
+    except ValueError as exc:
+        raise ValueError(f"setting {name!r}: {exc}") from exc
+    return str(raw)

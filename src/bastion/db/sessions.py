@@ -1,0 +1,49 @@
+"""One SQLAlchemy session per request, committed or rolled back with the request's transaction."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
+
+import zope.sqlalchemy
+from sqlalchemy.orm import Session, sessionmaker
+
+from bastion.db.engine import Engines
+
+if TYPE_CHECKING:
+    from pyramid.config import Configurator
+    from pyramid.request import Request
+
+# Methods that never change state read through the reader engine (see engine.py).
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclasses.dataclass(frozen=True)
+class SessionFactories:
+    """Session makers for the reader and the writer engine."""
+
+    reader: sessionmaker[Session]
+    writer: sessionmaker[Session]
+
+    @classmethod
+    def for_engines(cls, engines: Engines) -> SessionFactories:
+        """Build both factories; objects stay usable after commit (responses render later)."""
+        return cls(
+            reader=sessionmaker(bind=engines.reader, expire_on_commit=False),
+            writer=sessionmaker(bind=engines.writer, expire_on_commit=False),
+        )
+
+
+def includeme(config: Configurator) -> None:
+    """Add `request.db`, a session joined to pyramid_tm's transaction."""
+    factories = SessionFactories.for_engines(config.registry["engines"])
+    config.registry["session_factories"] = factories
+
+    def request_session(request: Request) -> Session:
+        factory = factories.reader if request.method in _SAFE_METHODS else factories.writer
+        session = factory()
+        zope.sqlalchemy.register(session, transaction_manager=request.tm)
+        request.add_finished_callback(lambda _request: session.close())
+        return session
+
+    config.add_request_method(request_session, "db", reify=True)

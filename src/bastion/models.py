@@ -1,0 +1,13 @@
+"""Loads every domain's models, so the metadata Alembic compares against is complete."""
+
+from __future__ import annotations
+
+import importlib
+
+_MODEL_MODULES = ("bastion.accounts.models", "bastion.packaging.models")
+
+
+def import_all_models() -> None:
+    """Import each domain's `models` module (they register their tables on `Base.metadata`)."""
+    for module in _MODEL_MODULES:
+        importlib.import_module(module)

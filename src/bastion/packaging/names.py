@@ -1,0 +1,33 @@
+"""Project names (PEP 508) and their normalized form (PEP 503)."""
+
+from __future__ import annotations
+
+import re
+from typing import NewType
+
+from packaging.utils import canonicalize_name
+
+from bastion.packaging.errors import InvalidNameError
+
+# A name after PEP 503 normalization. Lookups take this type, so a raw, user-typed name cannot
+# reach a query unnoticed: "Foo.Bar" and "foo-bar" must find the same project.
+NormalizedName = NewType("NormalizedName", str)
+
+_PEP508_NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
+MAX_NAME_LENGTH = 200
+
+
+def normalize_name(name: str) -> NormalizedName:
+    """PEP 503 normalization: lower case, runs of '-', '_', '.' become one '-'."""
+    return NormalizedName(canonicalize_name(name))
+
+
+def validate_name(name: str) -> NormalizedName:
+    """Return the normalized form of a valid PEP 508 name.
+
+    Raises:
+        InvalidNameError: `name` is empty, too long or has characters PEP 508 forbids.
+    """
+    if len(name) > MAX_NAME_LENGTH or not _PEP508_NAME.match(name):
+        raise InvalidNameError(name)
+    return normalize_name(name)

@@ -1,0 +1,94 @@
+"""Reading projects, releases and files: the queries the simple API, JSON API and UI share."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from packaging.version import InvalidVersion, Version
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from bastion.packaging.models import File, JournalEntry, Project, Release
+from bastion.packaging.names import NormalizedName
+
+
+class ProjectService:
+    """Read-only queries over one session."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def find(self, normalized_name: NormalizedName) -> Project | None:
+        """The project with this PEP 503 name, or None."""
+        return self.session.scalars(
+            select(Project).where(Project.normalized_name == normalized_name)
+        ).one_or_none()
+
+    def releases(self, project: Project) -> list[Release]:
+        """The project's releases with their files, oldest version first (PEP 440 order)."""
+        releases = self.session.scalars(
+            select(Release)
+            .where(Release.project_id == project.id)
+            .options(selectinload(Release.files))
+        ).all()
+        return sorted(releases, key=_version_key)
+
+    def files(self, project: Project) -> list[tuple[Release, File]]:
+        """Every file of the project with its release, by version then filename."""
+        return [(release, f) for release in self.releases(project) for f in release.files]
+
+    def file_by_path(self, path: str) -> File | None:
+        """The file stored at `path`, or None."""
+        return self.session.scalars(select(File).where(File.path == path)).one_or_none()
+
+    def index(self) -> list[tuple[str, NormalizedName]]:
+        """(display name, normalized name) of every project, sorted by normalized name."""
+        rows = self.session.execute(
+            select(Project.name, Project.normalized_name).order_by(Project.normalized_name)
+        ).all()
+        return [(name, NormalizedName(normalized)) for name, normalized in rows]
+
+    def last_serial(self) -> int:
+        """The serial of the newest change anywhere on the index (0 when empty)."""
+        return self.session.scalar(select(func.max(JournalEntry.id))) or 0
+
+    def search(self, query: str, *, limit: int = 50) -> Sequence[Project]:
+        """Projects whose name or latest summary contains `query`, exact name first."""
+        pattern = f"%{_escape_like(query.lower())}%"
+        summaries = select(Release.project_id).where(
+            func.lower(Release.summary).like(pattern, escape="\\")
+        )
+        matches = self.session.scalars(
+            select(Project)
+            .where(
+                or_(
+                    Project.normalized_name.like(pattern, escape="\\"),
+                    Project.id.in_(summaries),
+                )
+            )
+            .order_by(Project.normalized_name)
+            .limit(limit)
+        ).all()
+        exact = query.lower()
+        return sorted(matches, key=lambda p: (p.normalized_name != exact, p.normalized_name))
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _version_key(release: Release) -> tuple[int, Version | str]:
+    try:
+        return (1, Version(release.version))
+    except InvalidVersion:  # pragma: no cover - every stored version was validated
+        return (0, release.version)
+
+
+def latest_release(releases: Sequence[Release]) -> Release | None:
+    """The newest non-yanked final release, else the newest of any kind (as PyPI shows)."""
+    candidates = [r for r in releases if not r.yanked]
+    finals = [r for r in candidates if not Version(r.version).is_prerelease]
+    for pool in (finals, candidates, list(releases)):
+        if pool:
+            return pool[-1]
+    return None

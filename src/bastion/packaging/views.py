@@ -1,0 +1,61 @@
+"""Serving distribution files and their PEP 658 metadata files from storage."""
+
+from __future__ import annotations
+
+import mimetypes
+from typing import TYPE_CHECKING
+
+from pyramid.httpexceptions import HTTPNotFound
+from pyramid.response import FileResponse, Response
+from pyramid.view import view_config
+
+from bastion.packaging.paths import METADATA_SUFFIX, metadata_path
+from bastion.packaging.services import ProjectService
+
+if TYPE_CHECKING:
+    from pyramid.request import Request
+
+    from bastion.storage import Storage
+
+# Content-addressed paths never change content: caches may keep them for a year.
+_IMMUTABLE = "max-age=31536000, immutable, public"
+_CONTENT_TYPES = {".whl": "application/zip", ".gz": "application/gzip"}
+
+
+@view_config(route_name="packages.file", request_method=("GET", "HEAD"))
+def serve_file(request: Request) -> Response:
+    """A distribution file (with Range support) or, for `<file>.metadata`, its core metadata."""
+    path = "packages/" + "/".join(request.matchdict["path"])
+    is_metadata = path.endswith(METADATA_SUFFIX)
+    file_key = path.removesuffix(METADATA_SUFFIX) if is_metadata else path
+    dist_file = ProjectService(request.db).file_by_path(file_key)
+    if dist_file is None or (is_metadata and dist_file.metadata_sha256 is None):
+        raise HTTPNotFound("No such file on this index.")
+    storage: Storage = request.registry["storage"]
+    key = metadata_path(file_key) if is_metadata else file_key
+    content_type = "text/plain" if is_metadata else _content_type(dist_file.filename)
+    local = storage.local_path(key)
+    if local is not None:
+        response = FileResponse(str(local), request=request, content_type=content_type)
+    else:  # pragma: no cover - remote storage backends arrive with the S3 issue
+        with storage.open(key) as fh:
+            response = Response(body=fh.read(), content_type=content_type)
+    if is_metadata:
+        response.charset = "utf-8"
+    response.headers["Cache-Control"] = _IMMUTABLE
+    response.headers["Accept-Ranges"] = "bytes"
+    response.etag = dist_file.sha256_digest if not is_metadata else dist_file.metadata_sha256
+    response.conditional_response = True
+    return response
+
+
+def _content_type(filename: str) -> str:
+    for suffix, content_type in _CONTENT_TYPES.items():
+        if filename.endswith(suffix):
+            return content_type
+    return mimetypes.guess_type(filename)[0] or "application/octet-stream"
+
+
+def includeme(config: object) -> None:
+    """Register the file route."""
+    config.add_route("packages.file", "/packages/*path")  # type: ignore[attr-defined]

@@ -1,0 +1,95 @@
+"""The simple repository API: `/simple/` and `/simple/<project>/` (PEP 503, 629, 691, 700, 792).
+
+Each response carries an ETag derived from the serial it was rendered at, so a client that
+already has the page gets a 304 without the page being rendered or even looked up in the cache.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pyramid.httpexceptions import HTTPMovedPermanently, HTTPNotFound
+from pyramid.response import Response
+from pyramid.view import view_config
+
+from bastion.packaging.names import normalize_name
+from bastion.packaging.services import ProjectService
+from bastion.simple import pages
+from bastion.simple.negotiation import SimpleFormat, choose_format
+
+if TYPE_CHECKING:
+    from pyramid.request import Request
+
+    from bastion.simple.cache import PageCache
+
+# Installers revalidate with If-None-Match; a short max-age keeps new uploads visible quickly.
+_CACHE_CONTROL = "max-age=60, public"
+
+
+def _page_response(
+    request: Request, fmt: SimpleFormat, serial: int, cache_key: tuple[object, ...], render: object
+) -> Response:
+    etag = f"{serial}-{fmt.name.lower()}"
+    response = Response(content_type=fmt.value, charset="utf-8" if not fmt.is_json else None)
+    response.headers["X-PyPI-Last-Serial"] = str(serial)
+    response.headers["Vary"] = "Accept"
+    response.headers["Cache-Control"] = _CACHE_CONTROL
+    response.etag = etag
+    if etag in request.if_none_match:
+        response.status = 304
+        response.content_type = None
+        return response
+    cache: PageCache = request.registry["page_cache"]
+    response.body = cache.get_or_render(cache_key, render)  # type: ignore[arg-type]
+    return response
+
+
+@view_config(route_name="simple.index", request_method=("GET", "HEAD"))
+def simple_index(request: Request) -> Response:
+    """Every project on the index."""
+    fmt = choose_format(request.headers.get("Accept"), request.params.get("format"))
+    projects = ProjectService(request.db)
+    serial = projects.last_serial()
+
+    def render() -> bytes:
+        names = projects.index()
+        return pages.index_json(names, serial) if fmt.is_json else pages.index_html(names)
+
+    return _page_response(request, fmt, serial, ("index", serial, fmt.is_json), render)
+
+
+@view_config(route_name="simple.project", request_method=("GET", "HEAD"))
+def simple_project(request: Request) -> Response:
+    """The files of one project; non-normalized names redirect to the normalized URL."""
+    raw_name = request.matchdict["name"]
+    normalized = normalize_name(raw_name)
+    if raw_name != normalized or not request.path.endswith("/"):
+        location = request.route_path("simple.project", name=normalized)
+        if request.query_string:
+            location += "?" + request.query_string
+        raise HTTPMovedPermanently(location=location)
+    fmt = choose_format(request.headers.get("Accept"), request.params.get("format"))
+    projects = ProjectService(request.db)
+    project = projects.find(normalized)
+    if project is None:
+        raise HTTPNotFound(f"No project named {raw_name!r} on this index.")
+
+    def render() -> bytes:
+        releases = projects.releases(project)
+        files = [(release, f) for release in releases for f in release.files]
+        if fmt.is_json:
+            return pages.project_json(project, files, [r.version for r in releases])
+        return pages.project_html(project, files)
+
+    key = ("project", normalized, project.last_serial, fmt.is_json)
+    return _page_response(request, fmt, project.last_serial, key, render)
+
+
+def includeme(config: object) -> None:
+    """Register the simple API routes."""
+    config.add_route("simple.index", "/simple/")  # type: ignore[attr-defined]
+    config.add_route("simple.project", "/simple/{name}/")  # type: ignore[attr-defined]
+    config.add_route("simple.project_noslash", "/simple/{name}")  # type: ignore[attr-defined]
+    config.add_view(  # type: ignore[attr-defined]
+        simple_project, route_name="simple.project_noslash", request_method=("GET", "HEAD")
+    )

@@ -1,0 +1,28 @@
+"""The storage protocol."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+
+class Storage(Protocol):
+    """A store of immutable blobs under relative keys."""
+
+    def put_file(self, key: str, source: Path) -> None:
+        """Store the content of `source` under `key`, all or nothing."""
+
+    def put_bytes(self, key: str, data: bytes) -> None:
+        """Store `data` under `key`, all or nothing."""
+
+    def open(self, key: str) -> BinaryIO:
+        """Open the blob at `key` for reading. Raises FileNotFoundError when absent."""
+
+    def local_path(self, key: str) -> Path | None:
+        """The blob's path on this machine, when it has one (lets the server use sendfile)."""
+
+    def exists(self, key: str) -> bool:
+        """Whether a blob is stored at `key`."""
+
+    def delete(self, key: str) -> None:
+        """Remove the blob at `key`; absent keys are ignored."""

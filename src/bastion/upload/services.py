@@ -1,0 +1,351 @@
+"""The upload pipeline: from a parsed form to a stored, installable file.
+
+Order matters for "nothing is lost": everything that can refuse the upload runs before any
+row is flushed, rows are flushed (so the unique filename index settles races) before the bytes
+are stored, and stored bytes are removed again if the transaction does not commit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import hashlib
+import hmac
+from typing import TYPE_CHECKING
+
+import transaction
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bastion.accounts.models import User
+from bastion.db.types import utcnow
+from bastion.packaging.archives import read_core_metadata
+from bastion.packaging.filenames import (
+    DistributionFilename,
+    check_filename_matches,
+    parse_distribution_filename,
+)
+from bastion.packaging.metadata import (
+    check_agreement,
+    metadata_from_bytes,
+    metadata_from_form,
+    to_json_info,
+)
+from bastion.packaging.models import (
+    File,
+    FilenameRegistry,
+    JournalEntry,
+    PackageType,
+    Project,
+    Release,
+    Role,
+    RoleName,
+)
+from bastion.packaging.names import validate_name
+from bastion.packaging.paths import file_path, metadata_path
+from bastion.packaging.versions import canonical_version, parse_public_version
+from bastion.upload.errors import (
+    DigestMismatchError,
+    FileExistsError_,
+    FilenameReusedError,
+    FiletypeMismatchError,
+    ForbiddenUploadError,
+    MissingDigestError,
+    UnsupportedActionError,
+)
+
+if TYPE_CHECKING:
+    from packaging.metadata import Metadata
+
+    from bastion.storage import Storage
+    from bastion.upload.forms import UploadedFile, UploadForm
+
+_UPLOADERS = frozenset({RoleName.OWNER.value, RoleName.MAINTAINER.value})
+
+
+class UploadOutcome(enum.Enum):
+    """What an accepted upload did."""
+
+    CREATED = "created"
+    # The identical file was uploaded before: nothing changed (twine --skip-existing).
+    ALREADY_EXISTS = "already exists"
+
+
+@dataclasses.dataclass(frozen=True)
+class UploadResult:
+    """The outcome and the file row it concerns."""
+
+    outcome: UploadOutcome
+    file: File
+
+
+class UploadService:
+    """Accepts distribution files into the index."""
+
+    def __init__(self, session: Session, storage: Storage) -> None:
+        self.session = session
+        self.storage = storage
+
+    def upload(self, form: UploadForm, uploader: User) -> UploadResult:
+        """Validate `form` and add its file to its project (created if new), atomically.
+
+        Raises:
+            UnsupportedActionError, InvalidMetadataError, InvalidNameError, InvalidVersionError,
+            InvalidFilenameError, FiletypeMismatchError, FilenameMismatchError,
+            MissingDigestError, DigestMismatchError, InvalidArchiveError,
+            MetadataMismatchError: the upload itself is wrong (400).
+            ForbiddenUploadError: `uploader` may not upload to this project (403).
+            FileExistsError_, FilenameReusedError: the filename is taken (400).
+        """
+        _check_action(form)
+        dist = parse_distribution_filename(form.file.filename)
+        _check_filetype(form, dist)
+        _check_digests(form)
+        form_metadata = metadata_from_form(_metadata_fields(form))
+        normalized_name = validate_name(form_metadata.name)
+        version = parse_public_version(str(form_metadata.version))
+        check_filename_matches(dist, normalized_name=normalized_name, version=version)
+
+        existing = self._existing_file(form.file)
+        if existing is not None:
+            # Identical bytes under the same name: a retry, not a conflict. Any other
+            # combination is refused by _reserve_filename below.
+            return UploadResult(UploadOutcome.ALREADY_EXISTS, existing)
+
+        core_metadata_bytes = read_core_metadata(form.file.path, dist)
+        artifact_metadata = metadata_from_bytes(core_metadata_bytes)
+        check_agreement(form_metadata, artifact_metadata)
+
+        project = self._project_for_upload(artifact_metadata.name, normalized_name, uploader)
+        self._reserve_filename(dist.filename)
+        release = self._release_for(project, artifact_metadata, uploader)
+        dist_file = self._add_file(release, dist, form.file, artifact_metadata, uploader)
+        served_metadata = None
+        if dist.packagetype is PackageType.WHEEL:
+            served_metadata = core_metadata_bytes
+            dist_file.metadata_sha256 = hashlib.sha256(core_metadata_bytes).hexdigest()
+        try:
+            self.session.flush()
+        except IntegrityError:
+            # Only the content digest can still collide: the same bytes were committed
+            # concurrently under another filename.
+            raise FileExistsError_(dist.filename) from None
+        self._journal(project, str(version), f"add {dist.python_version} file {dist.filename}", uploader)
+        self._store(dist_file, form.file, served_metadata)
+        return UploadResult(UploadOutcome.CREATED, dist_file)
+
+    def _existing_file(self, uploaded: UploadedFile) -> File | None:
+        """The stored file this upload repeats exactly, or None.
+
+        Raises:
+            FileExistsError_: the filename is taken by other bytes.
+            FilenameReusedError: the filename belonged to a deleted file.
+        """
+        by_name = self.session.scalars(select(File).where(File.filename == uploaded.filename)).one_or_none()
+        if by_name is not None:
+            if hmac.compare_digest(by_name.sha256_digest, uploaded.sha256):
+                return by_name
+            raise FileExistsError_(uploaded.filename)
+        if self.session.get(FilenameRegistry, uploaded.filename) is not None:
+            raise FilenameReusedError(uploaded.filename)
+        by_content = self.session.scalars(
+            select(File).where(File.sha256_digest == uploaded.sha256)
+        ).one_or_none()
+        if by_content is not None:
+            # The same bytes under another name would share one content-addressed blob.
+            raise FileExistsError_(by_content.filename)
+        return None
+
+    def _project_for_upload(self, display_name: str, normalized_name: str, uploader: User) -> Project:
+        project = self.session.scalars(
+            select(Project).where(Project.normalized_name == normalized_name)
+        ).one_or_none()
+        if project is None:
+            return self._create_project(display_name, normalized_name, uploader)
+        if not self._may_upload(project, uploader):
+            raise ForbiddenUploadError(uploader.username, project.name)
+        return project
+
+    def _create_project(self, display_name: str, normalized_name: str, uploader: User) -> Project:
+        project = Project(name=display_name, normalized_name=normalized_name)
+        try:
+            with self.session.begin_nested():
+                self.session.add(project)
+                self.session.flush()
+        except IntegrityError:
+            # A concurrent upload created the name between our lookup and our insert (on
+            # PostgreSQL; SQLite serialises writers). It has committed, so read it and decide
+            # as for any existing project.
+            existing = self.session.scalars(
+                select(Project).where(Project.normalized_name == normalized_name)
+            ).one()
+            if not self._may_upload(existing, uploader):
+                raise ForbiddenUploadError(uploader.username, existing.name) from None
+            return existing
+        self.session.add(
+            Role(user_id=uploader.id, project_id=project.id, role_name=RoleName.OWNER.value)
+        )
+        self._journal(project, None, "create", uploader)
+        self._journal(project, None, f"add Owner {uploader.username}", uploader)
+        return project
+
+    def _may_upload(self, project: Project, user: User) -> bool:
+        role = self.session.scalars(
+            select(Role.role_name).where(Role.project_id == project.id, Role.user_id == user.id)
+        ).one_or_none()
+        return role in _UPLOADERS
+
+    def _release_for(self, project: Project, metadata: Metadata, uploader: User) -> Release:
+        version = parse_public_version(str(metadata.version))
+        canonical = canonical_version(version)
+        release = self.session.scalars(
+            select(Release).where(
+                Release.project_id == project.id, Release.canonical_version == canonical
+            )
+        ).one_or_none()
+        if release is not None:
+            return release
+        release = Release(
+            project_id=project.id,
+            version=str(version),
+            canonical_version=canonical,
+            summary=metadata.summary,
+            description=metadata.description,
+            description_content_type=metadata.description_content_type,
+            requires_python=str(metadata.requires_python) if metadata.requires_python else None,
+            core_metadata=to_json_info(metadata),
+        )
+        try:
+            with self.session.begin_nested():
+                self.session.add(release)
+                self.session.flush()
+        except IntegrityError:
+            # A concurrent upload (another file of the same new version) created it first.
+            return self.session.scalars(
+                select(Release).where(
+                    Release.project_id == project.id, Release.canonical_version == canonical
+                )
+            ).one()
+        self._journal(project, str(version), "new release", uploader)
+        return release
+
+    def _add_file(
+        self,
+        release: Release,
+        dist: DistributionFilename,
+        uploaded: UploadedFile,
+        metadata: Metadata,
+        uploader: User,
+    ) -> File:
+        dist_file = File(
+            release_id=release.id,
+            filename=dist.filename,
+            packagetype=dist.packagetype.value,
+            python_version=dist.python_version,
+            requires_python=str(metadata.requires_python) if metadata.requires_python else None,
+            size=uploaded.size,
+            md5_digest=uploaded.md5,
+            sha256_digest=uploaded.sha256,
+            blake2_256_digest=uploaded.blake2_256,
+            path=file_path(uploaded.blake2_256, dist.filename),
+            upload_time=utcnow(),
+            uploader_id=uploader.id,
+        )
+        self.session.add(dist_file)
+        return dist_file
+
+    def _journal(self, project: Project, version: str | None, action: str, user: User) -> None:
+        entry = JournalEntry(
+            project_name=project.name,
+            version=version,
+            action=action,
+            submitted_by_id=user.id,
+        )
+        self.session.add(entry)
+        self.session.flush()
+        project.last_serial = entry.id
+
+    def _reserve_filename(self, filename: str) -> None:
+        """Insert the filename into the registry; the unique index decides concurrent races.
+
+        Raises:
+            FileExistsError_: a concurrent upload took the filename first.
+        """
+        try:
+            with self.session.begin_nested():
+                self.session.add(FilenameRegistry(filename=filename))
+                self.session.flush()
+        except IntegrityError:
+            raise FileExistsError_(filename) from None
+
+    def _store(self, dist_file: File, uploaded: UploadedFile, core_metadata: bytes | None) -> None:
+        keys = [dist_file.path]
+        self.storage.put_file(dist_file.path, uploaded.path)
+        if core_metadata is not None:
+            keys.append(metadata_path(dist_file.path))
+            self.storage.put_bytes(keys[-1], core_metadata)
+        _remove_unless_committed(self.storage, keys)
+
+
+def _remove_unless_committed(storage: Storage, keys: list[str]) -> None:
+    """Delete the stored blobs again if the current transaction aborts or fails to commit."""
+
+    def cleanup() -> None:
+        for key in keys:
+            storage.delete(key)
+
+    def after_commit(success: bool) -> None:  # noqa: FBT001 - the transaction package's signature
+        if not success:
+            cleanup()
+
+    txn = transaction.get()
+    txn.addAfterCommitHook(after_commit)
+    txn.addAfterAbortHook(cleanup)
+
+
+def _check_action(form: UploadForm) -> None:
+    action, protocol = form.get(":action"), form.get("protocol_version")
+    if action != "file_upload" or protocol != "1":
+        raise UnsupportedActionError(action, protocol)
+
+
+def _check_filetype(form: UploadForm, dist: DistributionFilename) -> None:
+    filetype = form.get("filetype")
+    if filetype and filetype != dist.packagetype.value:
+        raise FiletypeMismatchError(dist.filename, filetype, dist.packagetype.value)
+
+
+def _check_digests(form: UploadForm) -> None:
+    supplied = {
+        "md5": (form.get("md5_digest"), form.file.md5),
+        "sha256": (form.get("sha256_digest"), form.file.sha256),
+        "blake2_256": (form.get("blake2_256_digest"), form.file.blake2_256),
+    }
+    if not supplied["md5"][0] and not supplied["sha256"][0]:
+        raise MissingDigestError
+    for algorithm, (claimed, actual) in supplied.items():
+        if claimed and not hmac.compare_digest(claimed.lower(), actual):
+            raise DigestMismatchError(algorithm)
+
+
+# Form fields that are transport, not core metadata.
+_NON_METADATA_FIELDS = frozenset(
+    {
+        ":action",
+        "protocol_version",
+        "filetype",
+        "pyversion",
+        "comment",
+        "md5_digest",
+        "sha256_digest",
+        "blake2_256_digest",
+        "gpg_signature",
+        "attestations",
+    }
+)
+
+
+def _metadata_fields(form: UploadForm) -> dict[str, list[str]]:
+    return {k: v for k, v in form.fields.items() if k not in _NON_METADATA_FIELDS}
+

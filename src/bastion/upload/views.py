@@ -1,0 +1,50 @@
+"""The legacy upload API: `POST /legacy/`, as twine and `uv publish` speak it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pyramid.response import Response
+from pyramid.view import view_config
+
+from bastion.accounts.models import User
+from bastion.upload.errors import AuthenticationRequiredError
+from bastion.upload.forms import UploadFormReader
+from bastion.upload.services import UploadOutcome, UploadService
+
+if TYPE_CHECKING:
+    from pyramid.request import Request
+
+    from bastion.config import Settings
+
+
+@view_config(route_name="upload", request_method="POST", require_csrf=False)
+def file_upload(request: Request) -> Response:
+    """Accept one distribution file. Refusals are BastionErrors, rendered by the error view."""
+    # Authenticate before reading the body: a stranger's 100 MiB is refused unread.
+    identity = request.identity
+    if identity is None:
+        raise AuthenticationRequiredError
+    settings: Settings = request.registry["settings"]
+    reader = UploadFormReader(
+        temp_dir=settings.data_dir / "tmp",
+        max_file_bytes=settings.max_upload_bytes,
+        max_fields_bytes=settings.max_form_fields_bytes,
+    )
+    form = reader.read(request.headers.get("Content-Type", ""), request.body_file)
+    try:
+        uploader = request.db.get_one(User, identity.user_id)
+        result = UploadService(request.db, request.registry["storage"]).upload(form, uploader)
+    finally:
+        # Storage holds its own copy now (or the upload was refused): the spool file goes.
+        form.file.path.unlink(missing_ok=True)
+    if result.outcome is UploadOutcome.ALREADY_EXISTS:
+        # 200 so that a retry or `twine upload --skip-existing` of the same bytes succeeds.
+        return Response(f"File already exists ({result.file.filename!r}): identical content.\n",
+                        content_type="text/plain")
+    return Response("OK\n", content_type="text/plain")
+
+
+def includeme(config: object) -> None:
+    """Register the upload route."""
+    config.add_route("upload", "/legacy/")  # type: ignore[attr-defined]
