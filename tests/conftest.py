@@ -81,7 +81,9 @@ def _truncate_all(url: str) -> None:
 @pytest.fixture(
     params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)],
 )
-def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
+def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
+) -> Iterator[str]:
     """The URL of an empty, migrated database of each kind."""
     if request.param == "sqlite":
         path = tmp_path / "bastion.sqlite3"
@@ -124,7 +126,9 @@ def app(settings: Settings, engines: Engines) -> TestApp:
 def make_user(session: Session):
     """Create (and commit) an account; returns its HTTP Basic Authorization header."""
 
-    def make(username: str = "alice", *, password: str = PASSWORD, is_admin: bool = False) -> dict[str, str]:
+    def make(
+        username: str = "alice", *, password: str = PASSWORD, is_admin: bool = False
+    ) -> dict[str, str]:
         UserService(session).create_user(
             username, email=f"{username}@example.org", password=password, is_admin=is_admin
         )

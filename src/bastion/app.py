@@ -71,7 +71,8 @@ def _set_template_globals(config: Configurator, settings: Settings) -> None:
 
 
 def security_headers_tween_factory(
-    handler: Callable[[Request], Response], _registry: Any
+    handler: Callable[[Request], Response],
+    registry: Any,  # noqa: ARG001 - Pyramid's tween factory signature
 ) -> Callable[[Request], Response]:
     """Add headers that harden every response."""
 
@@ -88,7 +89,7 @@ def security_headers_tween_factory(
 
 
 @view_config(context=BastionError)
-def bastion_error(exc: BastionError, request: Request) -> Response:
+def bastion_error(exc: BastionError, request: Request) -> Response:  # noqa: ARG001
     """A client error: its one line goes in the status line (twine shows only that) and body."""
     phrase = exc.message.encode("latin-1", "replace").decode("latin-1")
     response = Response(f"{exc.message}\n", content_type="text/plain", charset="utf-8")
@@ -102,7 +103,9 @@ def bastion_error(exc: BastionError, request: Request) -> Response:
 def server_error(exc: Exception, request: Request) -> Response:
     """Anything unexpected: logged with an id, which is all the client sees."""
     error_id = secrets.token_hex(8)
-    logger.exception("unhandled error %s on %s %s", error_id, request.method, request.path)
+    logger.error(
+        "unhandled error %s on %s %s", error_id, request.method, request.path, exc_info=exc
+    )
     response = Response(
         f"Internal server error (id {error_id}). The index's operators can find it in the log.\n",
         content_type="text/plain",

@@ -102,7 +102,7 @@ def _init_data_dir(settings: Settings) -> None:
 @pass_context
 def serve(ctx: _Context, host: str, port: int, workers: int, threads: int) -> None:
     """Serve the index (initialising a new data directory first)."""
-    from bastion.server import serve as run_server  # gunicorn is only needed here
+    from bastion.server import serve as run_server  # noqa: PLC0415 - only `serve` needs gunicorn
 
     settings = ctx.settings
     _init_data_dir(settings)
@@ -152,8 +152,10 @@ def user() -> None:
 @click.option("--admin", is_flag=True, help="Make the account an administrator.")
 @pass_context
 def user_create(ctx: _Context, username: str, email: str, *, admin: bool) -> None:
-    """Create an account. The password comes from BASTION_PASSWORD, else a prompt: never
-    from the command line, where other users could read it in the process list.
+    """Create an account.
+
+    The password comes from BASTION_PASSWORD, else a prompt: never from the command line,
+    where other users could read it in the process list.
     """
     password = os.environ.get("BASTION_PASSWORD") or _prompt_password()
     _init_data_dir(ctx.settings)

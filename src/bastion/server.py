@@ -15,8 +15,9 @@ ACCESS_LOG_FORMAT = '%(h)s "%(r)s" %(s)s %(B)s range="%({range}i)s" %(D)sus'
 
 
 class BastionServer(BaseApplication):  # type: ignore[misc]
-    """A gunicorn application whose workers each build their own app (and connection pools)
-    after forking; pools must never be shared across processes.
+    """A gunicorn application whose workers each build their own app after forking.
+
+    Database connection pools must never be shared across processes.
     """
 
     def __init__(self, settings: Settings, options: dict[str, Any]) -> None:

@@ -176,7 +176,7 @@ def upload_fields(dist: Dist, **overrides: str | list[str] | None) -> list[tuple
     return pairs
 
 
-def upload(app, dist: Dist, headers: dict[str, str], *, status: int | str = "*", **overrides):  # noqa: ANN001, ANN201
+def upload(app, dist: Dist, headers: dict[str, str], *, status: int | str = "*", **overrides):
     """POST `dist` to the legacy upload API of a WebTest app."""
     return app.post(
         "/legacy/",

@@ -1,0 +1,1 @@
+"""User accounts: passwords, credentials and who is asking."""

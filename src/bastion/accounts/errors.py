@@ -23,8 +23,7 @@ class InvalidCredentialsError(AccountError):
 
     def __init__(self) -> None:
         super().__init__(
-            "Invalid or non-existent authentication information. "
-            "Check your username and password."
+            "Invalid or non-existent authentication information. Check your username and password."
         )
 
 

@@ -22,8 +22,10 @@ if TYPE_CHECKING:
 
 @dataclasses.dataclass(frozen=True)
 class Identity:
-    """An authenticated caller and how they proved it (ids, not ORM rows: the check runs in
-    its own short read-only session, so a request's write transaction starts later).
+    """An authenticated caller and how they proved it.
+
+    Ids, not ORM rows: the check runs in its own short read-only session, so a request's
+    write transaction (on SQLite, the database's one write lock) starts later.
     """
 
     user_id: int
@@ -56,15 +58,15 @@ class BasicAuthSecurityPolicy:
         identity = request.identity
         return None if identity is None else identity.user_id
 
-    def permits(self, request: Request, context: object, permission: str) -> bool:
+    def permits(self, request: Request, context: object, permission: str) -> bool:  # noqa: ARG002
         """Permissions are decided by the domain services, which know the project's roles."""
         return True
 
-    def remember(self, request: Request, userid: object, **kw: object) -> list[tuple[str, str]]:
+    def remember(self, request: Request, userid: object, **kw: object) -> list[tuple[str, str]]:  # noqa: ARG002
         """Basic auth is stateless: nothing to remember."""
         return []
 
-    def forget(self, request: Request, **kw: object) -> list[tuple[str, str]]:
+    def forget(self, request: Request, **kw: object) -> list[tuple[str, str]]:  # noqa: ARG002
         """Basic auth is stateless: nothing to forget."""
         return []
 

@@ -19,8 +19,11 @@ class UTCDateTime(TypeDecorator[datetime.datetime]):
     cache_ok = True
 
     def process_bind_param(
-        self, value: datetime.datetime | None, dialect: Dialect
+        self,
+        value: datetime.datetime | None,
+        dialect: Dialect,  # noqa: ARG002
     ) -> datetime.datetime | None:
+        """Store `value` in UTC; a naive datetime is a bug in the caller."""
         if value is None:
             return None
         if value.tzinfo is None:
@@ -28,8 +31,11 @@ class UTCDateTime(TypeDecorator[datetime.datetime]):
         return value.astimezone(datetime.UTC)
 
     def process_result_value(
-        self, value: datetime.datetime | None, dialect: Dialect
+        self,
+        value: datetime.datetime | None,
+        dialect: Dialect,  # noqa: ARG002
     ) -> datetime.datetime | None:
+        """Return `value` as an aware UTC datetime."""
         if value is None:
             return None
         if value.tzinfo is None:

@@ -1,0 +1,1 @@
+"""Projects, releases and files: names, versions, metadata, archives, storage paths."""

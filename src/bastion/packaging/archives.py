@@ -40,7 +40,9 @@ def _wheel_metadata(path: Path, dist: DistributionFilename) -> bytes:
             try:
                 info = archive.getinfo(member_name)
             except KeyError:
-                raise InvalidArchiveError(dist.filename, f"the wheel has no {member_name}") from None
+                raise InvalidArchiveError(
+                    dist.filename, f"the wheel has no {member_name}"
+                ) from None
             with archive.open(info) as member:
                 return _read_bounded(member, dist.filename, member_name)
     except (zipfile.BadZipFile, EOFError, OSError) as exc:
@@ -64,12 +66,16 @@ def _sdist_metadata(path: Path, dist: DistributionFilename) -> bytes:
                     break
                 return _read_bounded(extracted, dist.filename, member_name)
     except (tarfile.TarError, EOFError, OSError) as exc:
-        raise InvalidArchiveError(dist.filename, f"not a valid gzip-compressed tar ({exc})") from None
+        raise InvalidArchiveError(
+            dist.filename, f"not a valid gzip-compressed tar ({exc})"
+        ) from None
     raise InvalidArchiveError(dist.filename, f"the sdist has no {member_name}")
 
 
 def _read_bounded(member: IO[bytes], filename: str, member_name: str) -> bytes:
     data = member.read(MAX_METADATA_BYTES + 1)
     if len(data) > MAX_METADATA_BYTES:
-        raise InvalidArchiveError(filename, f"{member_name} is larger than {MAX_METADATA_BYTES} bytes")
+        raise InvalidArchiveError(
+            filename, f"{member_name} is larger than {MAX_METADATA_BYTES} bytes"
+        )
     return data

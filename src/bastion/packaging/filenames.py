@@ -60,7 +60,9 @@ def _parse_wheel(filename: str) -> DistributionFilename:
     try:
         name, version, _build, tags = parse_wheel_filename(filename)
     except (InvalidWheelFilename, ValueError) as exc:
-        raise InvalidFilenameError(filename, f"{exc}. See https://peps.python.org/pep-0427/") from None
+        raise InvalidFilenameError(
+            filename, f"{exc}. See https://peps.python.org/pep-0427/"
+        ) from None
     python_tags = sorted({tag.interpreter for tag in tags})
     return DistributionFilename(
         filename=filename,
@@ -75,7 +77,9 @@ def _parse_sdist(filename: str) -> DistributionFilename:
     try:
         name, version = parse_sdist_filename(filename)
     except (InvalidSdistFilename, ValueError) as exc:
-        raise InvalidFilenameError(filename, f"{exc}. See https://peps.python.org/pep-0625/") from None
+        raise InvalidFilenameError(
+            filename, f"{exc}. See https://peps.python.org/pep-0625/"
+        ) from None
     stem_name = filename[: -len(_SDIST_SUFFIX)].rsplit("-", 1)[0]
     pep625_name = normalize_name(name).replace("-", "_")
     if stem_name != pep625_name:

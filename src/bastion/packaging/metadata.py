@@ -1,5 +1,7 @@
-"""Core metadata: parsed and validated with `packaging.metadata`, from the upload form and from
-the artifact itself, and shaped for storage and the JSON API.
+"""Core metadata, parsed and validated with `packaging.metadata`.
+
+It comes from the upload form and from the artifact itself, and is shaped here for storage and
+the JSON API.
 
 The artifact's own metadata (a wheel's METADATA, an sdist's PKG-INFO) is what Bastion stores and
 serves; the form's copy must agree with it on the fields that identify the release.
@@ -10,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from packaging.metadata import ExceptionGroup, InvalidMetadata, Metadata, RawMetadata, parse_email
+from packaging.metadata import InvalidMetadata, Metadata, RawMetadata, parse_email
 
 from bastion.packaging.errors import InvalidMetadataError, MetadataMismatchError
 from bastion.packaging.names import normalize_name
@@ -153,9 +155,13 @@ def to_json_info(metadata: Metadata) -> dict[str, Any]:
         "license_files": metadata.license_files,
         "classifiers": list(metadata.classifiers or []),
         "platform": ", ".join(metadata.platforms or []) or None,
-        "requires_dist": [str(r) for r in metadata.requires_dist] if metadata.requires_dist else None,
+        "requires_dist": [str(r) for r in metadata.requires_dist]
+        if metadata.requires_dist
+        else None,
         "requires_python": str(metadata.requires_python) if metadata.requires_python else None,
-        "provides_extra": [str(e) for e in metadata.provides_extra] if metadata.provides_extra else None,
+        "provides_extra": [str(e) for e in metadata.provides_extra]
+        if metadata.provides_extra
+        else None,
         "project_urls": dict(metadata.project_urls) if metadata.project_urls else None,
         "dynamic": list(metadata.dynamic) if metadata.dynamic else None,
     }

@@ -1,4 +1,7 @@
-"""PyPI's JSON API: `/pypi/<project>/json` and `/pypi/<project>/<version>/json`, same field names."""
+"""PyPI's JSON API: `/pypi/<project>/json` and `/pypi/<project>/<version>/json`.
+
+Field names and shapes are PyPI's, so tools written against pypi.org work unchanged.
+"""
 
 from __future__ import annotations
 
@@ -97,9 +100,7 @@ def json_project(request: Request) -> dict[str, Any]:
     payload = {
         "info": _info(request, project, latest),
         "last_serial": project.last_serial,
-        "releases": {
-            r.version: [_file_entry(request, r, f) for f in r.files] for r in releases
-        },
+        "releases": {r.version: [_file_entry(request, r, f) for f in r.files] for r in releases},
         "urls": [_file_entry(request, latest, f) for f in latest.files],
         "vulnerabilities": [],
     }

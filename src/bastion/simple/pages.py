@@ -34,7 +34,9 @@ def _yanked(release: Release) -> str | bool:
     return release.yanked_reason or True
 
 
-def project_json(project: Project, files: Sequence[tuple[Release, File]], versions: Sequence[str]) -> bytes:
+def project_json(
+    project: Project, files: Sequence[tuple[Release, File]], versions: Sequence[str]
+) -> bytes:
     """The PEP 691 JSON page of one project (with PEP 700, 714 and 792 fields)."""
     status: dict[str, Any] = {"status": project.status}
     if project.status_reason:
@@ -80,9 +82,8 @@ def project_html(project: Project, files: Sequence[tuple[Release, File]]) -> byt
         f'    <meta name="pypi:project-status" content="{escape(project.status)}">',
     ]
     if project.status_reason:
-        lines.append(
-            f'    <meta name="pypi:project-status-reason" content="{escape(project.status_reason)}">'
-        )
+        reason = escape(project.status_reason)
+        lines.append(f'    <meta name="pypi:project-status-reason" content="{reason}">')
     lines += [
         f"    <title>Links for {escape(project.normalized_name)}</title>",
         "  </head>",
@@ -125,7 +126,8 @@ def index_html(projects: Sequence[tuple[str, str]]) -> bytes:
         "    <title>Simple index</title>\n  </head>\n  <body>\n"
     )
     links = "".join(
-        f'    <a href="{escape(normalized)}/">{escape(name)}</a><br>\n' for name, normalized in projects
+        f'    <a href="{escape(normalized)}/">{escape(name)}</a><br>\n'
+        for name, normalized in projects
     )
     return (head + links + "  </body>\n</html>\n").encode()
 

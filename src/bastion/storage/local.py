@@ -11,8 +11,10 @@ from typing import BinaryIO
 
 
 class LocalStorage:
-    """Stores each blob as a file below `root`, written to a temporary file and renamed into
-    place, so a reader never sees half a file and a crash leaves none behind.
+    """Stores each blob as a file below `root`.
+
+    Each is written to a temporary file and renamed into place, so a reader never sees half a
+    file and a crash leaves none behind.
     """
 
     def __init__(self, root: Path) -> None:

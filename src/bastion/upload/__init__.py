@@ -1,0 +1,1 @@
+"""The legacy upload API (what twine and `uv publish` speak) and its pipeline."""

@@ -9,7 +9,7 @@ UploadError
   FormTooLargeError             the fields besides the file passed their limit (413)
   DigestMismatchError           a supplied digest disagrees with the bytes received
   MissingDigestError            neither an md5 nor a sha256 digest was supplied
-  FileExistsError_              the filename is taken by different bytes (400)
+  FileAlreadyExistsError        the filename is taken by different bytes (400)
   FilenameReusedError           the filename belonged to a since-deleted file (400)
   FiletypeMismatchError         the form's filetype disagrees with the file extension
 """
@@ -104,7 +104,7 @@ class MissingDigestError(UploadError):
         super().__init__("Include at least one message digest (md5_digest or sha256_digest).")
 
 
-class FileExistsError_(UploadError):  # noqa: N801 - the builtin FileExistsError means another thing
+class FileAlreadyExistsError(UploadError):
     """The filename is taken by a file with different content."""
 
     def __init__(self, filename: str) -> None:

@@ -57,12 +57,13 @@ class _PartSink:
         self.size = 0
         self.buffer = bytearray()
         self.handle: IO[bytes] | None = None
-        self.hashes: list[hashlib._Hash] = []
+        self.md5 = hashlib.md5(usedforsecurity=False)
+        self.sha256 = hashlib.sha256()
+        self.blake2_256 = hashlib.blake2b(digest_size=32)
         if filename is not None:
             self.handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed by the reader
                 dir=temp_dir, prefix="upload-", delete=False
             )
-            self.hashes = [hashlib.md5(usedforsecurity=False), hashlib.sha256(), hashlib.blake2b(digest_size=32)]
 
     def write(self, data: bytes) -> None:
         self.size += len(data)
@@ -70,8 +71,9 @@ class _PartSink:
             self.buffer += data
             return
         self.handle.write(data)
-        for digest in self.hashes:
-            digest.update(data)
+        self.md5.update(data)
+        self.sha256.update(data)
+        self.blake2_256.update(data)
 
 
 class UploadFormReader:
@@ -101,21 +103,24 @@ class UploadFormReader:
             FormTooLargeError: the other fields together passed `max_fields_bytes`.
         """
         try:
-            parser = self._parser(content_type)
-            while chunk := body.read(_CHUNK_BYTES):
-                parser.write(chunk)
-            parser.finalize()
-            if self._part is not None:
-                raise InvalidFormError("the multipart body ended in the middle of a part")
-            if self._file is None:
-                raise InvalidFormError(f"the {_FILE_FIELD!r} file field is missing")
-            return UploadForm(fields=dict(self._fields), file=self._file)
+            return self._read(content_type, body)
         except MultipartParseError as exc:
             self.discard()
             raise InvalidFormError(f"malformed multipart body ({exc})") from None
         except BaseException:
             self.discard()
             raise
+
+    def _read(self, content_type: str, body: BinaryIO) -> UploadForm:
+        parser = self._parser(content_type)
+        while chunk := body.read(_CHUNK_BYTES):
+            parser.write(chunk)
+        parser.finalize()
+        if self._part is not None:
+            raise InvalidFormError("the multipart body ended in the middle of a part")
+        if self._file is None:
+            raise InvalidFormError(f"the {_FILE_FIELD!r} file field is missing")
+        return UploadForm(fields=dict(self._fields), file=self._file)
 
     def discard(self) -> None:
         """Remove whatever was written to disk so far."""
@@ -200,14 +205,13 @@ class UploadFormReader:
             self._fields[part.name].append(_decode(bytes(part.buffer)))
             return
         part.handle.close()
-        md5, sha256, blake2 = (digest.hexdigest() for digest in part.hashes)
         self._file = UploadedFile(
             filename=part.filename or "",
             path=Path(part.handle.name),
             size=part.size,
-            md5=md5,
-            sha256=sha256,
-            blake2_256=blake2,
+            md5=part.md5.hexdigest(),
+            sha256=part.sha256.hexdigest(),
+            blake2_256=part.blake2_256.hexdigest(),
         )
 
 

@@ -47,7 +47,7 @@ from bastion.packaging.paths import file_path, metadata_path
 from bastion.packaging.versions import canonical_version, parse_public_version
 from bastion.upload.errors import (
     DigestMismatchError,
-    FileExistsError_,
+    FileAlreadyExistsError,
     FilenameReusedError,
     FiletypeMismatchError,
     ForbiddenUploadError,
@@ -96,7 +96,7 @@ class UploadService:
             MissingDigestError, DigestMismatchError, InvalidArchiveError,
             MetadataMismatchError: the upload itself is wrong (400).
             ForbiddenUploadError: `uploader` may not upload to this project (403).
-            FileExistsError_, FilenameReusedError: the filename is taken (400).
+            FileAlreadyExistsError, FilenameReusedError: the filename is taken (400).
         """
         _check_action(form)
         dist = parse_distribution_filename(form.file.filename)
@@ -130,8 +130,10 @@ class UploadService:
         except IntegrityError:
             # Only the content digest can still collide: the same bytes were committed
             # concurrently under another filename.
-            raise FileExistsError_(dist.filename) from None
-        self._journal(project, str(version), f"add {dist.python_version} file {dist.filename}", uploader)
+            raise FileAlreadyExistsError(dist.filename) from None
+        self._journal(
+            project, str(version), f"add {dist.python_version} file {dist.filename}", uploader
+        )
         self._store(dist_file, form.file, served_metadata)
         return UploadResult(UploadOutcome.CREATED, dist_file)
 
@@ -139,14 +141,16 @@ class UploadService:
         """The stored file this upload repeats exactly, or None.
 
         Raises:
-            FileExistsError_: the filename is taken by other bytes.
+            FileAlreadyExistsError: the filename is taken by other bytes.
             FilenameReusedError: the filename belonged to a deleted file.
         """
-        by_name = self.session.scalars(select(File).where(File.filename == uploaded.filename)).one_or_none()
+        by_name = self.session.scalars(
+            select(File).where(File.filename == uploaded.filename)
+        ).one_or_none()
         if by_name is not None:
             if hmac.compare_digest(by_name.sha256_digest, uploaded.sha256):
                 return by_name
-            raise FileExistsError_(uploaded.filename)
+            raise FileAlreadyExistsError(uploaded.filename)
         if self.session.get(FilenameRegistry, uploaded.filename) is not None:
             raise FilenameReusedError(uploaded.filename)
         by_content = self.session.scalars(
@@ -154,10 +158,12 @@ class UploadService:
         ).one_or_none()
         if by_content is not None:
             # The same bytes under another name would share one content-addressed blob.
-            raise FileExistsError_(by_content.filename)
+            raise FileAlreadyExistsError(by_content.filename)
         return None
 
-    def _project_for_upload(self, display_name: str, normalized_name: str, uploader: User) -> Project:
+    def _project_for_upload(
+        self, display_name: str, normalized_name: str, uploader: User
+    ) -> Project:
         project = self.session.scalars(
             select(Project).where(Project.normalized_name == normalized_name)
         ).one_or_none()
@@ -270,14 +276,14 @@ class UploadService:
         """Insert the filename into the registry; the unique index decides concurrent races.
 
         Raises:
-            FileExistsError_: a concurrent upload took the filename first.
+            FileAlreadyExistsError: a concurrent upload took the filename first.
         """
         try:
             with self.session.begin_nested():
                 self.session.add(FilenameRegistry(filename=filename))
                 self.session.flush()
         except IntegrityError:
-            raise FileExistsError_(filename) from None
+            raise FileAlreadyExistsError(filename) from None
 
     def _store(self, dist_file: File, uploaded: UploadedFile, core_metadata: bytes | None) -> None:
         keys = [dist_file.path]
@@ -348,4 +354,3 @@ _NON_METADATA_FIELDS = frozenset(
 
 def _metadata_fields(form: UploadForm) -> dict[str, list[str]]:
     return {k: v for k, v in form.fields.items() if k not in _NON_METADATA_FIELDS}
-

@@ -40,8 +40,10 @@ def file_upload(request: Request) -> Response:
         form.file.path.unlink(missing_ok=True)
     if result.outcome is UploadOutcome.ALREADY_EXISTS:
         # 200 so that a retry or `twine upload --skip-existing` of the same bytes succeeds.
-        return Response(f"File already exists ({result.file.filename!r}): identical content.\n",
-                        content_type="text/plain")
+        return Response(
+            f"File already exists ({result.file.filename!r}): identical content.\n",
+            content_type="text/plain",
+        )
     return Response("OK\n", content_type="text/plain")
 
 

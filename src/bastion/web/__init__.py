@@ -1,0 +1,1 @@
+"""The browsable web UI: templates, static files and their routes."""
