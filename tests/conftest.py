@@ -10,17 +10,20 @@ concurrency tests see what production would.
 from __future__ import annotations
 
 import base64
+import functools
 import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 from webtest import TestApp
 
+from bastion.accounts import passwords as passwords_module
 from bastion.accounts.services import UserService
 from bastion.app import make_wsgi_app
 from bastion.config import Settings
@@ -36,6 +39,18 @@ POSTGRES_SKIP_REASON = (
     "PostgreSQL answers on 127.0.0.1:5432"
 )
 PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Real argon2id, at the lowest cost: every upload checks a password, and the default cost
+    (64 MiB, 3 passes) would be most of the suite's time. Servers in tests/e2e keep the default.
+    """
+    monkeypatch.setattr(
+        passwords_module,
+        "PasswordHasher",
+        functools.partial(PasswordHasher, time_cost=1, memory_cost=8, parallelism=1),
+    )
 
 
 @pytest.fixture(scope="session")

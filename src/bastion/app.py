@@ -21,6 +21,8 @@ from bastion.accounts.security import BasicAuthSecurityPolicy
 from bastion.config import Settings
 from bastion.db.engine import Engines, make_engines
 from bastion.errors import BastionError
+from bastion.inspection.limits import InspectionLimits
+from bastion.inspection.sandbox import Sandbox
 from bastion.simple.cache import PageCache
 from bastion.storage import LocalStorage
 
@@ -39,6 +41,9 @@ def make_wsgi_app(settings: Settings, *, engines: Engines | None = None) -> Rout
     config = Configurator(
         settings={
             "tm.manager_hook": "pyramid_tm.explicit_manager",
+            # pyramid_tm would authenticate every request in its tween, above the exception
+            # views (a wrong password became a 500) and before the view asks (argon2 twice).
+            "tm.annotate_user": "false",
             "jinja2.filters": "",
         }
     )
@@ -46,6 +51,9 @@ def make_wsgi_app(settings: Settings, *, engines: Engines | None = None) -> Rout
     config.registry["engines"] = engines or make_engines(settings)
     config.registry["storage"] = LocalStorage(settings.storage_dir)
     config.registry["page_cache"] = PageCache(settings.page_cache_entries)
+    config.registry["sandbox"] = Sandbox(
+        InspectionLimits.from_settings(settings), concurrency=settings.inspection_concurrency
+    )
     config.set_security_policy(BasicAuthSecurityPolicy())
 
     config.include("pyramid_tm")

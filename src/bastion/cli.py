@@ -99,12 +99,21 @@ def _init_data_dir(settings: Settings) -> None:
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
 @click.option("--workers", default=2, show_default=True, type=int, help="Worker processes.")
 @click.option("--threads", default=8, show_default=True, type=int, help="Threads per worker.")
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Data directory; the same as `bastion --data-dir DIR serve`.",
+)
 @pass_context
-def serve(ctx: _Context, host: str, port: int, workers: int, threads: int) -> None:
+def serve(
+    ctx: _Context, *, host: str, port: int, workers: int, threads: int, data_dir: Path | None
+) -> None:
     """Serve the index (initialising a new data directory first)."""
     from bastion.server import serve as run_server  # noqa: PLC0415 - only `serve` needs gunicorn
 
-    settings = ctx.settings
+    # `bastion serve --data-dir DIR` is how the issue spells it; the global option works too.
+    settings = ctx.settings if data_dir is None else ctx.settings.replace(data_dir=data_dir)
     _init_data_dir(settings)
     click.echo(f"Serving {settings.data_dir.resolve()} on http://{host}:{port}/", err=True)
     run_server(settings, host=host, port=port, workers=workers, threads=threads)

@@ -34,6 +34,18 @@ class Settings:
     # Simple pages kept rendered in each process, keyed by the project's serial.
     page_cache_entries: int = 4096
     site_name: str = "Bastion"
+    # Archive inspection (see docs/security.md): caps on what one uploaded file may make the
+    # inspector decompress, and on the sandboxed process that does it.
+    inspection_max_members: int = 50_000
+    inspection_max_total_bytes: int = 1024 * MiB
+    inspection_max_ratio: int = 100
+    inspection_ratio_floor_bytes: int = 16 * MiB
+    inspection_max_nesting: int = 3
+    inspection_memory_bytes: int = 256 * MiB
+    inspection_cpu_seconds: int = 30
+    inspection_timeout_seconds: float = 60.0
+    # Inspections running at once in each web process; more wait their turn.
+    inspection_concurrency: int = 4
 
     @property
     def storage_dir(self) -> Path:
@@ -101,6 +113,8 @@ def _convert(annotation: object, raw: Any, name: str) -> Any:
             return Path(raw)
         if kind == "int":
             return int(raw)
+        if kind == "float":
+            return float(raw)
         if kind == "bool":
             return raw if isinstance(raw, bool) else str(raw).lower() in {"1", "true", "yes", "on"}
     except ValueError as exc:

@@ -11,8 +11,10 @@ import dataclasses
 import hashlib
 import io
 import tarfile
+import uuid
 import zipfile
 
+from packaging.metadata import parse_email
 from packaging.utils import canonicalize_name
 
 
@@ -118,11 +120,12 @@ def build_sdist(
     version: str = "1.0",
     *,
     filename: str | None = None,
+    top: str | None = None,
     metadata: bytes | None = None,
     **metadata_fields: object,
 ) -> Dist:
-    """An sdist: one top-level `{name}-{version}/` with PKG-INFO and pyproject.toml."""
-    top = f"{_escaped(name)}-{version}"
+    """An sdist: one top-level `{name}-{version}/` (or `top`) with PKG-INFO and pyproject.toml."""
+    top = top or f"{_escaped(name)}-{version}"
     metadata = metadata or core_metadata(name, version, **metadata_fields)  # type: ignore[arg-type]
     members = {
         f"{top}/PKG-INFO": metadata,
@@ -153,15 +156,17 @@ def _urlsafe_digest(data: bytes) -> str:
 
 def upload_fields(dist: Dist, **overrides: str | list[str] | None) -> list[tuple[str, str]]:
     """The form fields twine would send for `dist` (override or drop with None)."""
+    # Like twine, send what the file's own metadata says.
+    raw, _ = parse_email(dist.metadata)
     fields: dict[str, str | list[str] | None] = {
         ":action": "file_upload",
         "protocol_version": "1",
-        "metadata_version": "2.1",
+        "metadata_version": raw.get("metadata_version", "2.1"),
         "name": dist.name,
         "version": dist.version,
         "filetype": dist.filetype,
         "pyversion": "py3" if dist.filetype == "bdist_wheel" else "source",
-        "summary": "A test project",
+        "summary": raw.get("summary"),
         "md5_digest": dist.md5,
         "sha256_digest": dist.sha256,
         "blake2_256_digest": dist.blake2_256,
@@ -185,3 +190,51 @@ def upload(app, dist: Dist, headers: dict[str, str], *, status: int | str = "*",
         headers=headers,
         status=status,
     )
+
+
+def metadata_document(headers: list[tuple[str, str]], description: str = "") -> bytes:
+    """A METADATA / PKG-INFO document with exactly these headers (and a body, if given)."""
+    body = "".join(f"{key}: {value}\n" for key, value in headers)
+    if description:
+        body += "\n" + description
+    return body.encode()
+
+
+def twine_fields(dist: Dist, directory) -> list[tuple[str, str]]:
+    """The form fields twine itself sends for `dist`, read back from the file as twine does."""
+    from twine.package import PackageFile  # noqa: PLC0415 - only some tests need twine
+    from twine.repository import Repository  # noqa: PLC0415
+
+    path = directory / dist.filename
+    path.write_bytes(dist.content)
+    package = PackageFile.from_filename(str(path), comment=None)
+    metadata = Repository._convert_metadata_to_list_of_tuples(package.metadata_dictionary())
+    return [(":action", "file_upload"), ("protocol_version", "1"), *metadata]
+
+
+def post_upload(app, dist: Dist, fields: list[tuple[str, str]], headers, *, status="*"):
+    """POST `dist` with exactly `fields` (no defaults added) to the legacy upload API."""
+    return app.post(
+        "/legacy/",
+        params=fields,
+        upload_files=[("content", dist.filename, dist.content)],
+        headers=headers,
+        status=status,
+    )
+
+
+def multipart_upload(dist: Dist, **overrides: str | list[str] | None) -> tuple[bytes, str]:
+    """The body and Content-Type of a legacy upload of `dist`, as twine sends it over HTTP."""
+    boundary = uuid.uuid4().hex
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n{value}\r\n'.encode()
+        for key, value in upload_fields(dist, **overrides)
+    ]
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="content"; '
+        f'filename="{dist.filename}"\r\nContent-Type: application/octet-stream\r\n\r\n'.encode()
+        + dist.content
+        + b"\r\n"
+    )
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from sqlalchemy import select
@@ -19,9 +20,16 @@ from bastion.accounts.passwords import Passwords
 _USERNAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]{0,48}[A-Za-z0-9])?$")
 MIN_PASSWORD_LENGTH = 8
 
-# Verified against when the username is unknown, so a miss costs as much as a hit and response
-# time does not tell which usernames exist.
-_DUMMY_HASH = Passwords().hash("not a real password, only here for constant timing")
+
+@functools.cache
+def _dummy_hash() -> str:
+    """The hash verified against when the username is unknown.
+
+    A miss then costs as much as a hit, so response time does not tell which usernames exist.
+    Made on first use, not at import: an argon2 hash costs a fifth of a second, and every
+    `bastion` command imports this module.
+    """
+    return Passwords().hash("not a real password, only here for constant timing")
 
 
 def normalize_username(username: str) -> str:
@@ -51,7 +59,7 @@ class UserService:
             UsernameTakenError: another account has the same username, ignoring case.
             WeakPasswordError: the password is shorter than MIN_PASSWORD_LENGTH.
         """
-        if not _USERNAME.match(username):
+        if not _USERNAME.fullmatch(username):
             raise InvalidUsernameError(username)
         if len(password) < MIN_PASSWORD_LENGTH:
             raise WeakPasswordError(MIN_PASSWORD_LENGTH)
@@ -76,7 +84,7 @@ class UserService:
         """
         user = self.find_by_username(username)
         if user is None or not user.is_active:
-            self.passwords.verify(_DUMMY_HASH, password)
+            self.passwords.verify(_dummy_hash(), password)
             raise InvalidCredentialsError
         if not self.passwords.verify(user.password_hash, password):
             raise InvalidCredentialsError

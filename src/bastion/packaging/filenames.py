@@ -1,4 +1,4 @@
-"""Distribution filenames: wheels (PEP 427, PEP 491) and sdists (PEP 625)."""
+"""Distribution filenames: wheels (PEP 427, PEP 491) and sdists (PEP 625 and legacy)."""
 
 from __future__ import annotations
 
@@ -80,14 +80,11 @@ def _parse_sdist(filename: str) -> DistributionFilename:
         raise InvalidFilenameError(
             filename, f"{exc}. See https://peps.python.org/pep-0625/"
         ) from None
-    stem_name = filename[: -len(_SDIST_SUFFIX)].rsplit("-", 1)[0]
-    pep625_name = normalize_name(name).replace("-", "_")
-    if stem_name != pep625_name:
-        raise InvalidFilenameError(
-            filename,
-            f"the name part should be {pep625_name!r}, the normalized name with '_' for '-'. "
-            "See https://peps.python.org/pep-0625/",
-        )
+    # PEP 625 asks for the normalized name with "_" for "-" (foo_bar-1.0.tar.gz), but the
+    # newest sdists of popular projects still use the legacy form (requests-oauthlib-2.0.0,
+    # jaraco.classes-3.4.0), and PyPI accepts them with a warning. So does Bastion: the name
+    # part must still canonicalise to the project's name (checked against the metadata), and
+    # a release holds one sdist only, so the two spellings cannot both land.
     return DistributionFilename(
         filename=filename,
         packagetype=PackageType.SDIST,

@@ -11,10 +11,12 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -119,6 +121,18 @@ class File(Base):
     """A distribution file, stored at a path derived from its BLAKE2b-256 digest."""
 
     __tablename__ = "files"
+    __table_args__ = (
+        # One sdist per release, as on PyPI: "foo-1.0.tar.gz" and "foo-1.0.0.tar.gz" (or a
+        # legacy "Foo-Bar-1.0.tar.gz" beside "foo_bar-1.0.tar.gz") would otherwise be two
+        # different sources of one release, and installers would pick one at random.
+        Index(
+            "uq_files_one_sdist_per_release",
+            "release_id",
+            unique=True,
+            sqlite_where=text("packagetype = 'sdist'"),
+            postgresql_where=text("packagetype = 'sdist'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     release_id: Mapped[int] = mapped_column(

@@ -28,6 +28,6 @@ def validate_name(name: str) -> NormalizedName:
     Raises:
         InvalidNameError: `name` is empty, too long or has characters PEP 508 forbids.
     """
-    if len(name) > MAX_NAME_LENGTH or not _PEP508_NAME.match(name):
+    if len(name) > MAX_NAME_LENGTH or not _PEP508_NAME.fullmatch(name):
         raise InvalidNameError(name)
     return normalize_name(name)

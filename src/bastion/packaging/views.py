@@ -1,4 +1,9 @@
-"""Serving distribution files and their PEP 658 metadata files from storage."""
+"""Serving distribution files and their PEP 658 metadata files from storage.
+
+Every download is one indexed Core query on the reader engine (no ORM session: a Session and
+its transaction join cost several times the query) and then the file itself, sent by the
+server with sendfile where storage is local.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +13,15 @@ from typing import TYPE_CHECKING
 from pyramid.httpexceptions import HTTPNotFound
 from pyramid.response import FileResponse, Response
 from pyramid.view import view_config
+from sqlalchemy import Row, select
 
+from bastion.packaging.models import File
 from bastion.packaging.paths import METADATA_SUFFIX, metadata_path
-from bastion.packaging.services import ProjectService
 
 if TYPE_CHECKING:
     from pyramid.request import Request
 
+    from bastion.db.engine import Engines
     from bastion.storage import Storage
 
 # Content-addressed paths never change content: caches may keep them for a year.
@@ -28,7 +35,7 @@ def serve_file(request: Request) -> Response:
     path = "packages/" + "/".join(request.matchdict["path"])
     is_metadata = path.endswith(METADATA_SUFFIX)
     file_key = path.removesuffix(METADATA_SUFFIX) if is_metadata else path
-    dist_file = ProjectService(request.db).file_by_path(file_key)
+    dist_file = _file_by_path(request, file_key)
     if dist_file is None or (is_metadata and dist_file.metadata_sha256 is None):
         raise HTTPNotFound("No such file on this index.")
     storage: Storage = request.registry["storage"]
@@ -47,6 +54,14 @@ def serve_file(request: Request) -> Response:
     response.etag = dist_file.sha256_digest if not is_metadata else dist_file.metadata_sha256
     response.conditional_response = True
     return response
+
+
+def _file_by_path(request: Request, path: str) -> Row[str, str, str | None] | None:
+    """The filename and digests of the file stored at `path`, or None."""
+    engines: Engines = request.registry["engines"]
+    query = select(File.filename, File.sha256_digest, File.metadata_sha256).where(File.path == path)
+    with engines.reader.connect() as connection:
+        return connection.execute(query).first()
 
 
 def _content_type(filename: str) -> str:

@@ -20,13 +20,19 @@ class PageCache:
         self._entries: OrderedDict[Hashable, bytes] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get_or_render(self, key: Hashable, render: Callable[[], bytes]) -> bytes:
-        """The cached bytes for `key`, rendering (outside the lock) and storing on a miss."""
+    def get(self, key: Hashable) -> bytes | None:
+        """The cached bytes for `key`, or None."""
         with self._lock:
             page = self._entries.get(key)
             if page is not None:
                 self._entries.move_to_end(key)
-                return page
+            return page
+
+    def get_or_render(self, key: Hashable, render: Callable[[], bytes]) -> bytes:
+        """The cached bytes for `key`, rendering (outside the lock) and storing on a miss."""
+        page = self.get(key)
+        if page is not None:
+            return page
         page = render()
         if self.max_entries > 0:
             with self._lock:

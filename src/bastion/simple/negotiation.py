@@ -51,7 +51,9 @@ def choose_format(accept: str | None, format_param: str | None) -> SimpleFormat:
         NotAcceptableError: nothing acceptable to the client is served here.
     """
     if format_param:
-        chosen = _ALIASES.get(format_param.strip().lower())
+        # PEP 691 meant ?format= for people typing URLs into browsers, which send the "+"
+        # of "...v1+json" unencoded, so it arrives as a space; no media type contains one.
+        chosen = _ALIASES.get(format_param.strip().lower().replace(" ", "+"))
         if chosen is None:
             raise NotAcceptableError
         return chosen

@@ -11,14 +11,13 @@ UploadError
   MissingDigestError            neither an md5 nor a sha256 digest was supplied
   FileAlreadyExistsError        the filename is taken by different bytes (400)
   FilenameReusedError           the filename belonged to a since-deleted file (400)
+  SdistExistsError              the release already has an sdist under another filename (400)
   FiletypeMismatchError         the form's filetype disagrees with the file extension
 """
 
 from __future__ import annotations
 
 from bastion.errors import BastionError
-
-_HELP = "See the upload help at /help/#uploads"
 
 
 class UploadError(BastionError):
@@ -122,6 +121,18 @@ class FilenameReusedError(UploadError):
         super().__init__(
             f"This filename has already been used, use a different version ({filename!r}). "
             "A filename can be used only once, even after its file is deleted."
+        )
+
+
+class SdistExistsError(UploadError):
+    """The release already has an sdist, under another filename."""
+
+    def __init__(self, filename: str, existing: str | None) -> None:
+        # `existing` is None when a concurrent upload won the race: its name is not known.
+        has = repr(existing) if existing else "an sdist"
+        super().__init__(
+            f"Only one sdist may be uploaded per release: this release already has {has}, "
+            f"so {filename!r} is refused."
         )
 
 

@@ -11,7 +11,7 @@ import dataclasses
 import enum
 import hashlib
 import hmac
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import transaction
 from sqlalchemy import select
@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 
 from bastion.accounts.models import User
 from bastion.db.types import utcnow
-from bastion.packaging.archives import read_core_metadata
+from bastion.inspection.errors import RefusedArchiveError
+from bastion.packaging.errors import InvalidArchiveError
 from bastion.packaging.filenames import (
     DistributionFilename,
     check_filename_matches,
@@ -28,8 +29,10 @@ from bastion.packaging.filenames import (
 )
 from bastion.packaging.metadata import (
     check_agreement,
+    check_classifiers,
     metadata_from_bytes,
     metadata_from_form,
+    sent_metadata_keys,
     to_json_info,
 )
 from bastion.packaging.models import (
@@ -52,12 +55,16 @@ from bastion.upload.errors import (
     FiletypeMismatchError,
     ForbiddenUploadError,
     MissingDigestError,
+    SdistExistsError,
     UnsupportedActionError,
 )
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from packaging.metadata import Metadata
 
+    from bastion.inspection.inspector import InspectionReport
     from bastion.storage import Storage
     from bastion.upload.forms import UploadedFile, UploadForm
 
@@ -80,15 +87,28 @@ class UploadResult:
     file: File
 
 
+class Inspector(Protocol):
+    """Checks a distribution file throughout (in production: `inspection.sandbox.Sandbox`)."""
+
+    def inspect(self, path: Path, filename: str) -> InspectionReport:
+        """Return what the file holds, or raise RefusedArchiveError."""
+        ...
+
+
 class UploadService:
     """Accepts distribution files into the index."""
 
-    def __init__(self, session: Session, storage: Storage) -> None:
+    def __init__(self, session: Session, storage: Storage, inspector: Inspector) -> None:
         self.session = session
         self.storage = storage
+        self.inspector = inspector
 
-    def upload(self, form: UploadForm, uploader: User) -> UploadResult:
+    def upload(self, form: UploadForm, uploader_id: int) -> UploadResult:
         """Validate `form` and add its file to its project (created if new), atomically.
+
+        The uploader is loaded by id only after inspection: on SQLite the first query of the
+        writer session takes the write lock, and no upload may hold it while a file is
+        inspected.
 
         Raises:
             UnsupportedActionError, InvalidMetadataError, InvalidNameError, InvalidVersionError,
@@ -97,29 +117,39 @@ class UploadService:
             MetadataMismatchError: the upload itself is wrong (400).
             ForbiddenUploadError: `uploader` may not upload to this project (403).
             FileAlreadyExistsError, FilenameReusedError: the filename is taken (400).
+            SdistExistsError: the release has an sdist already (400).
         """
         _check_action(form)
         dist = parse_distribution_filename(form.file.filename)
         _check_filetype(form, dist)
         _check_digests(form)
-        form_metadata = metadata_from_form(_metadata_fields(form))
+        form_fields = _metadata_fields(form)
+        form_metadata = metadata_from_form(form_fields)
         normalized_name = validate_name(form_metadata.name)
         version = parse_public_version(str(form_metadata.version))
         check_filename_matches(dist, normalized_name=normalized_name, version=version)
+        # Before the first query (see above).
+        core_metadata_bytes = self._inspect(form.file.path, dist.filename)
+        artifact_metadata = metadata_from_bytes(core_metadata_bytes)
+        check_agreement(form_metadata, artifact_metadata, sent_metadata_keys(form_fields))
+        check_classifiers(artifact_metadata)
 
+        uploader = self.session.get_one(User, uploader_id)
         existing = self._existing_file(form.file)
         if existing is not None:
             # Identical bytes under the same name: a retry, not a conflict. Any other
-            # combination is refused by _reserve_filename below.
+            # combination is refused by _reserve_filename below. A stranger's retry is still
+            # a stranger's upload: 403, not a 200 that reads as success.
+            project = existing.release.project
+            if not self._may_upload(project, uploader):
+                raise ForbiddenUploadError(uploader.username, project.name)
             return UploadResult(UploadOutcome.ALREADY_EXISTS, existing)
-
-        core_metadata_bytes = read_core_metadata(form.file.path, dist)
-        artifact_metadata = metadata_from_bytes(core_metadata_bytes)
-        check_agreement(form_metadata, artifact_metadata)
 
         project = self._project_for_upload(artifact_metadata.name, normalized_name, uploader)
         self._reserve_filename(dist.filename)
         release = self._release_for(project, artifact_metadata, uploader)
+        if dist.packagetype is PackageType.SDIST:
+            self._check_no_other_sdist(release, dist.filename)
         dist_file = self._add_file(release, dist, form.file, artifact_metadata, uploader)
         served_metadata = None
         if dist.packagetype is PackageType.WHEEL:
@@ -127,15 +157,29 @@ class UploadService:
             dist_file.metadata_sha256 = hashlib.sha256(core_metadata_bytes).hexdigest()
         try:
             self.session.flush()
-        except IntegrityError:
-            # Only the content digest can still collide: the same bytes were committed
-            # concurrently under another filename.
+        except IntegrityError as exc:
+            # What a concurrent upload committed between our checks and this insert (on
+            # PostgreSQL; SQLite serialises writers): another sdist of the release, or the
+            # same bytes under another filename.
+            if "release_id" in str(exc.orig):
+                raise SdistExistsError(dist.filename, None) from None
             raise FileAlreadyExistsError(dist.filename) from None
         self._journal(
             project, str(version), f"add {dist.python_version} file {dist.filename}", uploader
         )
         self._store(dist_file, form.file, served_metadata)
         return UploadResult(UploadOutcome.CREATED, dist_file)
+
+    def _inspect(self, path: Path, filename: str) -> bytes:
+        """The file's own core metadata, once inspection has found nothing wrong with it.
+
+        Raises:
+            InvalidArchiveError: the inspection refused the file, or could not finish.
+        """
+        try:
+            return self.inspector.inspect(path, filename).core_metadata
+        except RefusedArchiveError as refused:
+            raise InvalidArchiveError(filename, refused.reason) from None
 
     def _existing_file(self, uploaded: UploadedFile) -> File | None:
         """The stored file this upload repeats exactly, or None.
@@ -160,6 +204,16 @@ class UploadService:
             # The same bytes under another name would share one content-addressed blob.
             raise FileAlreadyExistsError(by_content.filename)
         return None
+
+    def _check_no_other_sdist(self, release: Release, filename: str) -> None:
+        """Raise SdistExistsError if `release` already has an sdist."""
+        existing = self.session.scalars(
+            select(File.filename).where(
+                File.release_id == release.id, File.packagetype == PackageType.SDIST.value
+            )
+        ).first()
+        if existing is not None:
+            raise SdistExistsError(filename, existing)
 
     def _project_for_upload(
         self, display_name: str, normalized_name: str, uploader: User

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 from pyramid.response import Response
 from pyramid.view import view_config
 
-from bastion.accounts.models import User
 from bastion.upload.errors import AuthenticationRequiredError
 from bastion.upload.forms import UploadFormReader
 from bastion.upload.services import UploadOutcome, UploadService
@@ -33,8 +32,10 @@ def file_upload(request: Request) -> Response:
     )
     form = reader.read(request.headers.get("Content-Type", ""), request.body_file)
     try:
-        uploader = request.db.get_one(User, identity.user_id)
-        result = UploadService(request.db, request.registry["storage"]).upload(form, uploader)
+        service = UploadService(
+            request.db, request.registry["storage"], request.registry["sandbox"]
+        )
+        result = service.upload(form, identity.user_id)
     finally:
         # Storage holds its own copy now (or the upload was refused): the spool file goes.
         form.file.path.unlink(missing_ok=True)

@@ -8,6 +8,7 @@ description that fails to render is shown as escaped plain text rather than not 
 from __future__ import annotations
 
 from html import escape
+from urllib.parse import urlsplit
 
 import nh3
 import readme_renderer.markdown
@@ -38,4 +39,19 @@ def render_description(text: str | None, content_type: str | None) -> Markup:
         rendered = f"<pre>{escape(text)}</pre>"
     # readme_renderer already cleans; cleaning again costs little and keeps this module's
     # promise even if a renderer's defaults change.
-    return Markup(nh3.clean(rendered))  # noqa: S704 - nh3 output is sanitised HTML
+    cleaned = nh3.clean(rendered, attribute_filter=_drop_outside_image_sources)
+    return Markup(cleaned)  # noqa: S704 - nh3 output is sanitised HTML
+
+
+def _drop_outside_image_sources(element: str, attribute: str, value: str) -> str | None:
+    """Drop the `src` of images on other hosts (badges, tracking pixels); keep other values.
+
+    No page loads anything from outside the server. The Content-Security-Policy blocks such
+    images anyway; without the URL the reader's browser is never even asked, and the alt text
+    shows instead.
+    """
+    if element == "img" and attribute == "src":
+        parts = urlsplit(value.strip())
+        if parts.netloc or parts.scheme not in {"", "data"}:
+            return None
+    return value
