@@ -23,6 +23,7 @@ from bastion.db.engine import Engines, make_engines
 from bastion.errors import BastionError
 from bastion.inspection.limits import InspectionLimits
 from bastion.inspection.sandbox import Sandbox
+from bastion.server_secret import server_secret
 from bastion.simple.cache import PageCache
 from bastion.storage import LocalStorage
 
@@ -51,6 +52,7 @@ def make_wsgi_app(settings: Settings, *, engines: Engines | None = None) -> Rout
     config.registry["engines"] = engines or make_engines(settings)
     config.registry["storage"] = LocalStorage(settings.storage_dir)
     config.registry["page_cache"] = PageCache(settings.page_cache_entries)
+    config.registry["server_secret"] = server_secret(settings)
     config.registry["sandbox"] = Sandbox(
         InspectionLimits.from_settings(settings), concurrency=settings.inspection_concurrency
     )
@@ -68,7 +70,17 @@ def make_wsgi_app(settings: Settings, *, engines: Engines | None = None) -> Rout
     config.include("bastion.packaging.views")
     config.include("bastion.web.views")
     config.add_tween("bastion.app.security_headers_tween_factory")
-    config.scan("bastion", ignore=["bastion.db.migrations", "bastion.cli", "bastion.server"])
+    config.scan(
+        "bastion",
+        ignore=[
+            "bastion.db.migrations",
+            "bastion.cli",
+            "bastion.cli_support",
+            "bastion.events.cli",
+            "bastion.tokens.cli",
+            "bastion.server",
+        ],
+    )
     return config.make_wsgi_app()
 
 

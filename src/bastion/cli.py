@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import sys
 from pathlib import Path
@@ -11,18 +10,13 @@ import click
 from sqlalchemy.orm import Session
 
 from bastion.accounts.services import UserService
+from bastion.cli_support import CliContext, pass_context
 from bastion.config import Settings
 from bastion.db import schema
 from bastion.db.engine import make_engines
 from bastion.errors import BastionError
-
-
-@dataclasses.dataclass
-class _Context:
-    settings: Settings
-
-
-pass_context = click.make_pass_decorator(_Context)
+from bastion.events.cli import events
+from bastion.tokens.cli import token
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -66,12 +60,12 @@ def main(
         overrides["data_dir"] = data_dir
     if database_url is not None:
         overrides["database_url"] = database_url
-    ctx.obj = _Context(settings.replace(**overrides))
+    ctx.obj = CliContext(settings.replace(**overrides))
 
 
 @main.command()
 @pass_context
-def init(ctx: _Context) -> None:
+def init(ctx: CliContext) -> None:
     """Create the data directory and, for a new database, its schema. Safe to run again."""
     settings = ctx.settings
     _init_data_dir(settings)
@@ -107,7 +101,7 @@ def _init_data_dir(settings: Settings) -> None:
 )
 @pass_context
 def serve(
-    ctx: _Context, *, host: str, port: int, workers: int, threads: int, data_dir: Path | None
+    ctx: CliContext, *, host: str, port: int, workers: int, threads: int, data_dir: Path | None
 ) -> None:
     """Serve the index (initialising a new data directory first)."""
     from bastion.server import serve as run_server  # noqa: PLC0415 - only `serve` needs gunicorn
@@ -127,7 +121,7 @@ def db() -> None:
 @db.command("upgrade")
 @click.option("--revision", default="head", show_default=True, help="Target revision.")
 @pass_context
-def db_upgrade(ctx: _Context, revision: str) -> None:
+def db_upgrade(ctx: CliContext, revision: str) -> None:
     """Apply schema migrations (safe to run while the index serves)."""
     engines = make_engines(ctx.settings)
     try:
@@ -139,7 +133,7 @@ def db_upgrade(ctx: _Context, revision: str) -> None:
 
 @db.command("current")
 @pass_context
-def db_current(ctx: _Context) -> None:
+def db_current(ctx: CliContext) -> None:
     """Show the schema revision of the database and of this code."""
     engines = make_engines(ctx.settings)
     try:
@@ -160,7 +154,7 @@ def user() -> None:
 @click.option("--email", required=True, help="The account's email address.")
 @click.option("--admin", is_flag=True, help="Make the account an administrator.")
 @pass_context
-def user_create(ctx: _Context, username: str, email: str, *, admin: bool) -> None:
+def user_create(ctx: CliContext, username: str, email: str, *, admin: bool) -> None:
     """Create an account.
 
     The password comes from BASTION_PASSWORD, else a prompt: never from the command line,
@@ -187,3 +181,7 @@ def _prompt_password() -> str:
     if not sys.stdin.isatty():
         raise click.ClickException("Set BASTION_PASSWORD or run interactively to give a password.")
     return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
+main.add_command(token)
+main.add_command(events)

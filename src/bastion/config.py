@@ -46,6 +46,15 @@ class Settings:
     inspection_timeout_seconds: float = 60.0
     # Inspections running at once in each web process; more wait their turn.
     inspection_concurrency: int = 4
+    # The key for keyed hashes (IP addresses in the audit trail). Empty means the one in
+    # <data_dir>/secret.key, generated on first use; several hosts must share one.
+    secret_key: str = ""
+    # API tokens: the expiry a token gets when none is asked for, and whether an operator may
+    # create one that never expires.
+    token_default_expiry_days: int = 90
+    token_allow_no_expiry: bool = False
+    # How long the audit trail keeps raw IP addresses beside their keyed hashes.
+    event_ip_retention_days: int = 30
 
     @property
     def storage_dir(self) -> Path:

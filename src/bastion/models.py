@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import importlib
 
-_MODEL_MODULES = ("bastion.accounts.models", "bastion.packaging.models")
+_MODEL_MODULES = (
+    "bastion.accounts.models",
+    "bastion.events.models",
+    "bastion.packaging.models",
+    "bastion.tokens.models",
+)
 
 
 def import_all_models() -> None:

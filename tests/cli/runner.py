@@ -14,6 +14,8 @@ _CLEAN_ENV: dict[str, str | None] = dict.fromkeys(
         "BASTION_CONFIG",
         "BASTION_PASSWORD",
         "BASTION_MAX_UPLOAD_BYTES",
+        "BASTION_TOKEN_ALLOW_NO_EXPIRY",
+        "BASTION_SECRET_KEY",
     )
 )
 

@@ -7,11 +7,11 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-import bastion.app  # noqa: F401 - imports every model, so Base.metadata is the whole schema
 from bastion.config import Settings
 from bastion.db import schema
 from bastion.db.base import Base
 from bastion.db.engine import make_engines
+from bastion.models import import_all_models
 from tests.cli.runner import invoke
 
 
@@ -96,6 +96,7 @@ def test_a_config_file_sets_the_data_directory(tmp_path):
 
 def test_the_migrations_build_exactly_the_schema_the_models_declare(bastion, empty_database_url):
     assert bastion("db", "upgrade").exit_code == 0
+    import_all_models()
     engines = make_engines(Settings(database_url=empty_database_url))
     try:
         with engines.writer.connect() as connection:

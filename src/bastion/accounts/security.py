@@ -1,8 +1,8 @@
 """Who is making a request: the Pyramid security policy.
 
-Uploads authenticate with HTTP Basic, as twine and `uv publish` send it. The policy turns the
-credentials into an `Identity`; API tokens (`__token__` as username) will be one more branch
-in `identity()`, and nothing downstream changes.
+Uploads authenticate with HTTP Basic, as twine and `uv publish` send it: a username and
+password, or `__token__` and an API token. The policy turns either into an `Identity`; what a
+token may touch travels with it, and the upload service enforces it.
 """
 
 from __future__ import annotations
@@ -13,11 +13,14 @@ from typing import TYPE_CHECKING
 from pyramid.authentication import extract_http_basic_credentials
 
 from bastion.accounts.errors import InvalidCredentialsError
+from bastion.accounts.models import User
 from bastion.accounts.services import UserService
 from bastion.db.sessions import SessionFactories
+from bastion.tokens.services import TOKEN_USERNAME, TokenService
 
 if TYPE_CHECKING:
     from pyramid.request import Request
+    from sqlalchemy.orm import Session
 
 
 @dataclasses.dataclass(frozen=True)
@@ -31,7 +34,17 @@ class Identity:
     user_id: int
     username: str
     is_admin: bool
-    method: str  # "password" today; "token" once API tokens exist
+    method: str  # "password" or "token"
+    token_id: str | None = None
+    token_name: str | None = None
+    # The projects (by id) a token is scoped to; None for a password or an account-wide token.
+    project_ids: frozenset[int] | None = None
+
+    def may_touch(self, project_id: int | None) -> bool:
+        """Whether the credentials reach this project (None: a project not created yet)."""
+        if self.project_ids is None:
+            return True
+        return project_id is not None and project_id in self.project_ids
 
 
 class BasicAuthSecurityPolicy:
@@ -48,6 +61,8 @@ class BasicAuthSecurityPolicy:
             return None
         factories: SessionFactories = request.registry["session_factories"]
         with factories.reader() as session:
+            if credentials.username == TOKEN_USERNAME:
+                return _token_identity(session, credentials.password)
             user = UserService(session).authenticate(credentials.username, credentials.password)
             return Identity(
                 user_id=user.id, username=user.username, is_admin=user.is_admin, method="password"
@@ -69,6 +84,28 @@ class BasicAuthSecurityPolicy:
     def forget(self, request: Request, **kw: object) -> list[tuple[str, str]]:  # noqa: ARG002
         """Basic auth is stateless: nothing to forget."""
         return []
+
+
+def _token_identity(session: Session, token: str) -> Identity:
+    """The identity an API token proves.
+
+    Raises:
+        InvalidTokenError: the token is refused (the reason says why).
+        InvalidCredentialsError: its account has been disabled.
+    """
+    verified = TokenService(session).verify(token)
+    user = session.get(User, verified.user_id)
+    if user is None or not user.is_active:
+        raise InvalidCredentialsError
+    return Identity(
+        user_id=user.id,
+        username=user.username,
+        is_admin=user.is_admin,
+        method="token",
+        token_id=verified.token_id,
+        token_name=verified.name,
+        project_ids=verified.project_ids,
+    )
 
 
 __all__ = ["BasicAuthSecurityPolicy", "Identity", "InvalidCredentialsError"]

@@ -19,7 +19,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bastion.accounts.models import User
+from bastion.accounts.security import Identity
 from bastion.db.types import utcnow
+from bastion.events import tags
+from bastion.events.services import Actor, EventRecorder
 from bastion.inspection.errors import RefusedArchiveError
 from bastion.packaging.errors import InvalidArchiveError
 from bastion.packaging.filenames import (
@@ -48,6 +51,7 @@ from bastion.packaging.models import (
 from bastion.packaging.names import validate_name
 from bastion.packaging.paths import file_path, metadata_path
 from bastion.packaging.versions import canonical_version, parse_public_version
+from bastion.tokens.errors import TokenScopeError
 from bastion.upload.errors import (
     DigestMismatchError,
     FileAlreadyExistsError,
@@ -98,12 +102,20 @@ class Inspector(Protocol):
 class UploadService:
     """Accepts distribution files into the index."""
 
-    def __init__(self, session: Session, storage: Storage, inspector: Inspector) -> None:
+    def __init__(
+        self,
+        session: Session,
+        storage: Storage,
+        inspector: Inspector,
+        events: EventRecorder | None = None,
+    ) -> None:
         self.session = session
         self.storage = storage
         self.inspector = inspector
+        # None only where nobody is accountable for the writes (benchmark fills).
+        self.events = events
 
-    def upload(self, form: UploadForm, uploader_id: int) -> UploadResult:
+    def upload(self, form: UploadForm, identity: Identity) -> UploadResult:
         """Validate `form` and add its file to its project (created if new), atomically.
 
         The uploader is loaded by id only after inspection: on SQLite the first query of the
@@ -115,7 +127,8 @@ class UploadService:
             InvalidFilenameError, FiletypeMismatchError, FilenameMismatchError,
             MissingDigestError, DigestMismatchError, InvalidArchiveError,
             MetadataMismatchError: the upload itself is wrong (400).
-            ForbiddenUploadError: `uploader` may not upload to this project (403).
+            ForbiddenUploadError: the uploader may not upload to this project (403).
+            TokenScopeError: the API token is not scoped to this project (403).
             FileAlreadyExistsError, FilenameReusedError: the filename is taken (400).
             SdistExistsError: the release has an sdist already (400).
         """
@@ -134,18 +147,18 @@ class UploadService:
         check_agreement(form_metadata, artifact_metadata, sent_metadata_keys(form_fields))
         check_classifiers(artifact_metadata)
 
-        uploader = self.session.get_one(User, uploader_id)
+        uploader = self.session.get_one(User, identity.user_id)
         existing = self._existing_file(form.file)
         if existing is not None:
             # Identical bytes under the same name: a retry, not a conflict. Any other
             # combination is refused by _reserve_filename below. A stranger's retry is still
             # a stranger's upload: 403, not a 200 that reads as success.
-            project = existing.release.project
-            if not self._may_upload(project, uploader):
-                raise ForbiddenUploadError(uploader.username, project.name)
+            self._check_may_upload(existing.release.project, uploader, identity)
             return UploadResult(UploadOutcome.ALREADY_EXISTS, existing)
 
-        project = self._project_for_upload(artifact_metadata.name, normalized_name, uploader)
+        project = self._project_for_upload(
+            artifact_metadata.name, normalized_name, uploader, identity
+        )
         self._reserve_filename(dist.filename)
         release = self._release_for(project, artifact_metadata, uploader)
         if dist.packagetype is PackageType.SDIST:
@@ -166,6 +179,14 @@ class UploadService:
             raise FileAlreadyExistsError(dist.filename) from None
         self._journal(
             project, str(version), f"add {dist.python_version} file {dist.filename}", uploader
+        )
+        self._record(
+            tags.PROJECT_FILE_UPLOADED,
+            identity,
+            project,
+            filename=dist.filename,
+            version=str(version),
+            sha256=dist_file.sha256_digest,
         )
         self._store(dist_file, form.file, served_metadata)
         return UploadResult(UploadOutcome.CREATED, dist_file)
@@ -188,15 +209,21 @@ class UploadService:
             FileAlreadyExistsError: the filename is taken by other bytes.
             FilenameReusedError: the filename belonged to a deleted file.
         """
-        by_name = self.session.scalars(
-            select(File).where(File.filename == uploaded.filename)
+        # One statement for the registry and the file: on PostgreSQL (READ COMMITTED) two
+        # queries could straddle a concurrent commit and see the filename registered but its
+        # file not yet there, which would read as "deleted".
+        registered = self.session.execute(
+            select(FilenameRegistry.filename, File)
+            .outerjoin(File, File.filename == FilenameRegistry.filename)
+            .where(FilenameRegistry.filename == uploaded.filename)
         ).one_or_none()
-        if by_name is not None:
+        if registered is not None:
+            by_name = registered[1]
+            if by_name is None:
+                raise FilenameReusedError(uploaded.filename)
             if hmac.compare_digest(by_name.sha256_digest, uploaded.sha256):
                 return by_name
             raise FileAlreadyExistsError(uploaded.filename)
-        if self.session.get(FilenameRegistry, uploaded.filename) is not None:
-            raise FilenameReusedError(uploaded.filename)
         by_content = self.session.scalars(
             select(File).where(File.sha256_digest == uploaded.sha256)
         ).one_or_none()
@@ -216,18 +243,28 @@ class UploadService:
             raise SdistExistsError(filename, existing)
 
     def _project_for_upload(
-        self, display_name: str, normalized_name: str, uploader: User
+        self, display_name: str, normalized_name: str, uploader: User, identity: Identity
     ) -> Project:
         project = self.session.scalars(
             select(Project).where(Project.normalized_name == normalized_name)
         ).one_or_none()
         if project is None:
-            return self._create_project(display_name, normalized_name, uploader)
-        if not self._may_upload(project, uploader):
-            raise ForbiddenUploadError(uploader.username, project.name)
+            if not identity.may_touch(None):
+                raise TokenScopeError(str(identity.token_name), None)
+            return self._create_project(display_name, normalized_name, uploader, identity)
+        self._check_may_upload(project, uploader, identity)
         return project
 
-    def _create_project(self, display_name: str, normalized_name: str, uploader: User) -> Project:
+    def _check_may_upload(self, project: Project, uploader: User, identity: Identity) -> None:
+        """Raise unless `uploader` has an uploading role and the credentials reach `project`."""
+        if not self._may_upload(project, uploader):
+            raise ForbiddenUploadError(uploader.username, project.name)
+        if not identity.may_touch(project.id):
+            raise TokenScopeError(str(identity.token_name), project.name)
+
+    def _create_project(
+        self, display_name: str, normalized_name: str, uploader: User, identity: Identity
+    ) -> Project:
         project = Project(name=display_name, normalized_name=normalized_name)
         try:
             with self.session.begin_nested():
@@ -240,14 +277,14 @@ class UploadService:
             existing = self.session.scalars(
                 select(Project).where(Project.normalized_name == normalized_name)
             ).one()
-            if not self._may_upload(existing, uploader):
-                raise ForbiddenUploadError(uploader.username, existing.name) from None
+            self._check_may_upload(existing, uploader, identity)
             return existing
         self.session.add(
             Role(user_id=uploader.id, project_id=project.id, role_name=RoleName.OWNER.value)
         )
         self._journal(project, None, "create", uploader)
         self._journal(project, None, f"add Owner {uploader.username}", uploader)
+        self._record(tags.PROJECT_CREATED, identity, project)
         return project
 
     def _may_upload(self, project: Project, user: User) -> bool:
@@ -314,6 +351,17 @@ class UploadService:
         )
         self.session.add(dist_file)
         return dist_file
+
+    def _record(self, tag: str, identity: Identity, project: Project, **details: str) -> None:
+        """Add `tag` to the project's audit trail, naming the token if one was used."""
+        if self.events is None:
+            return
+        self.events.record(
+            tag,
+            Actor(identity.user_id, identity.username),
+            project=(project.id, project.name),
+            details={**details, "method": identity.method, "token": identity.token_name},
+        )
 
     def _journal(self, project: Project, version: str | None, action: str, user: User) -> None:
         entry = JournalEntry(

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 from pyramid.response import Response
 from pyramid.view import view_config
 
+from bastion.events.requests import event_recorder
+from bastion.tokens.services import TokenService
 from bastion.upload.errors import AuthenticationRequiredError
 from bastion.upload.forms import UploadFormReader
 from bastion.upload.services import UploadOutcome, UploadService
@@ -33,9 +35,14 @@ def file_upload(request: Request) -> Response:
     form = reader.read(request.headers.get("Content-Type", ""), request.body_file)
     try:
         service = UploadService(
-            request.db, request.registry["storage"], request.registry["sandbox"]
+            request.db,
+            request.registry["storage"],
+            request.registry["sandbox"],
+            events=event_recorder(request),
         )
-        result = service.upload(form, identity.user_id)
+        result = service.upload(form, identity)
+        if identity.token_id is not None:
+            TokenService(request.db).mark_used(identity.token_id)
     finally:
         # Storage holds its own copy now (or the upload was refused): the spool file goes.
         form.file.path.unlink(missing_ok=True)

@@ -1,0 +1,1 @@
+"""The audit trail: append-only security events about users, projects and files."""

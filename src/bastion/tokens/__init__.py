@@ -1,0 +1,1 @@
+"""API tokens: macaroons with caveats, each with its own root key kept server side."""
