@@ -38,6 +38,11 @@ POSTGRES_SKIP_REASON = (
     "(e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test); .ci/run sets it when "
     "PostgreSQL answers on 127.0.0.1:5432"
 )
+REDIS_URL = os.environ.get("BASTION_TEST_REDIS_URL", "")
+REDIS_SKIP_REASON = (
+    "Redis tests need BASTION_TEST_REDIS_URL (e.g. redis://127.0.0.1:6379/15); .ci/run sets "
+    "it when Redis answers on 127.0.0.1:6379"
+)
 PASSWORD = "correct horse battery staple"
 
 
@@ -51,6 +56,15 @@ def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
         "PasswordHasher",
         functools.partial(PasswordHasher, time_cost=1, memory_cost=8, parallelism=1),
     )
+
+
+@pytest.fixture(autouse=True)
+def no_breached_password_service(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The suite has no internet, and must not ask api.pwnedpasswords.com: settings read from
+    the environment (the CLI's) skip the breach check. Its own tests, in tests/accounts, serve
+    HIBP's range API on 127.0.0.1 or build a local copy.
+    """
+    monkeypatch.setenv("BASTION_BREACHED_PASSWORD_CHECK", "off")
 
 
 @pytest.fixture(scope="session")

@@ -17,6 +17,7 @@ from pyramid.response import Response
 from pyramid.router import Router
 from pyramid.view import view_config
 
+from bastion.accounts.ratelimits import RateLimits
 from bastion.accounts.security import BasicAuthSecurityPolicy
 from bastion.config import Settings
 from bastion.db.engine import Engines, make_engines
@@ -53,6 +54,7 @@ def make_wsgi_app(settings: Settings, *, engines: Engines | None = None) -> Rout
     config.registry["storage"] = LocalStorage(settings.storage_dir)
     config.registry["page_cache"] = PageCache(settings.page_cache_entries)
     config.registry["server_secret"] = server_secret(settings)
+    config.registry["rate_limits"] = RateLimits.from_settings(settings)
     config.registry["sandbox"] = Sandbox(
         InspectionLimits.from_settings(settings), concurrency=settings.inspection_concurrency
     )
@@ -114,6 +116,7 @@ def bastion_error(exc: BastionError, request: Request) -> Response:  # noqa: ARG
     phrase = exc.message.encode("latin-1", "replace").decode("latin-1")
     response = Response(f"{exc.message}\n", content_type="text/plain", charset="utf-8")
     response.status = f"{exc.status_code} {phrase}"
+    response.headers.update(exc.headers)
     if exc.status_code == 401:  # noqa: PLR2004 - HTTP status
         response.headers["WWW-Authenticate"] = 'Basic realm="Bastion"'
     return response

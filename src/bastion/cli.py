@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 from sqlalchemy.orm import Session
 
+from bastion.accounts.policy import PasswordPolicy
 from bastion.accounts.services import UserService
 from bastion.cli_support import CliContext, pass_context
 from bastion.config import Settings
@@ -158,15 +159,22 @@ def user_create(ctx: CliContext, username: str, email: str, *, admin: bool) -> N
     """Create an account.
 
     The password comes from BASTION_PASSWORD, else a prompt: never from the command line,
-    where other users could read it in the process list.
+    where other users could read it in the process list. It is checked for length, strength
+    and known breaches (Have I Been Pwned, as the breached_password_* settings say).
     """
+    try:
+        policy = PasswordPolicy.from_settings(
+            ctx.settings, warn=lambda line: click.echo(f"Warning: {line}", err=True)
+        )
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
     password = os.environ.get("BASTION_PASSWORD") or _prompt_password()
     _init_data_dir(ctx.settings)
     engines = make_engines(ctx.settings)
     try:
         with Session(engines.writer) as session:
             try:
-                created = UserService(session).create_user(
+                created = UserService(session, password_policy=policy).create_user(
                     username, email=email, password=password, is_admin=admin
                 )
             except BastionError as exc:

@@ -55,6 +55,23 @@ class Settings:
     token_allow_no_expiry: bool = False
     # How long the audit trail keeps raw IP addresses beside their keyed hashes.
     event_ip_retention_days: int = 30
+    # New passwords are checked against Have I Been Pwned's Pwned Passwords: "api" asks its
+    # range API (only 5 hex characters of the SHA-1 leave the server), "offline" reads a local
+    # copy at breached_passwords_path (a directory of range files or one sorted hash file),
+    # "off" skips the check. When the list cannot be consulted, fail open (accept the password
+    # and log a warning, as PyPI does) or, with breached_password_fail_open false, refuse it.
+    breached_password_check: str = "api"  # noqa: S105 -- a mode, not a password
+    hibp_api_url: str = "https://api.pwnedpasswords.com/range"
+    hibp_timeout_seconds: float = 3.0
+    breached_passwords_path: str = ""
+    breached_password_fail_open: bool = True
+    # Rate limits (`limits` notation: "10/5minutes"), counted in memory or in Redis.
+    rate_limit_storage_url: str = "memory://"
+    # Prefix of the Redis keys, so several indexes can share one Redis.
+    rate_limit_key_prefix: str = "bastion"
+    rate_limit_login_per_ip: str = "10/5minutes"
+    rate_limit_login_per_user: str = "20/hour"
+    rate_limit_project_creation: str = "20/hour"
 
     @property
     def storage_dir(self) -> Path:

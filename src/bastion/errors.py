@@ -21,3 +21,8 @@ class BastionError(Exception):
     def message(self) -> str:
         """The one line shown to the client."""
         return str(self)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """Extra response headers (Retry-After, for instance)."""
+        return {}

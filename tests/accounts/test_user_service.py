@@ -6,13 +6,18 @@ import pytest
 from sqlalchemy import select
 
 from bastion.accounts.errors import (
+    BreachedPasswordError,
+    GuessablePasswordError,
     InvalidCredentialsError,
     InvalidUsernameError,
     UsernameTakenError,
     WeakPasswordError,
 )
 from bastion.accounts.models import User
-from bastion.accounts.services import MIN_PASSWORD_LENGTH, UserService
+from bastion.accounts.policy import PasswordPolicy
+from bastion.accounts.services import UserService
+from bastion.accounts.strength import MIN_PASSWORD_LENGTH
+from tests.accounts.conftest import BREACHED_PASSWORD, CLEAN_PASSWORD
 from tests.conftest import PASSWORD
 
 
@@ -74,8 +79,56 @@ def test_invalid_usernames_are_refused(users, username):
 
 def test_a_short_password_is_refused(users):
     with pytest.raises(WeakPasswordError, match=f"at least {MIN_PASSWORD_LENGTH} characters"):
-        users.create_user("alice", email="a@example.org", password="x" * (MIN_PASSWORD_LENGTH - 1))
-    assert _create(users, "alice", password="x" * MIN_PASSWORD_LENGTH)
+        users.create_user("alice", email="a@example.org", password="k#9Qz!v")
+    assert users.find_by_username("alice") is None
+    assert _create(users, "alice", password="k#9Qz!vw")
+
+
+def test_a_guessable_password_is_refused(users):
+    with pytest.raises(GuessablePasswordError, match="too easy to guess"):
+        users.create_user("alice", email="a@example.org", password="x" * MIN_PASSWORD_LENGTH)
+    assert users.find_by_username("alice") is None
+
+
+def test_a_password_made_of_the_username_is_refused(users):
+    with pytest.raises(GuessablePasswordError):
+        users.create_user("quillfeather", email="q@example.org", password="quillfeather77")
+    with pytest.raises(GuessablePasswordError):  # the email's local part counts too
+        users.create_user("carol", email="quillfeather@example.org", password="quillfeather77")
+    assert _create(users, "carol", password="quillfeather77")
+
+
+def _users_checked_by(session, settings, range_server):
+    api = settings.replace(breached_password_check="api", hibp_api_url=range_server.url)
+    return UserService(session, password_policy=PasswordPolicy.from_settings(api))
+
+
+def test_a_breached_password_is_refused_and_nothing_is_stored(session, settings, range_server):
+    users = _users_checked_by(session, settings, range_server)
+    with pytest.raises(BreachedPasswordError):
+        users.create_user("alice", email="a@example.org", password=BREACHED_PASSWORD)
+    session.commit()
+    assert session.scalars(select(User)).all() == []
+    assert len(range_server.requests) == 1
+
+
+def test_a_clean_password_passes_the_breach_check(session, settings, range_server):
+    users = _users_checked_by(session, settings, range_server)
+    created = _create(users, "alice", password=CLEAN_PASSWORD)
+    assert users.authenticate("alice", CLEAN_PASSWORD).id == created.id
+
+
+def test_a_taken_username_is_refused_before_asking_hibp(session, settings, range_server):
+    users = _users_checked_by(session, settings, range_server)
+    _create(users, "alice", password=CLEAN_PASSWORD)
+    with pytest.raises(UsernameTakenError):
+        users.create_user("Alice", email="b@example.org", password=BREACHED_PASSWORD)
+    assert len(range_server.requests) == 1
+
+
+def test_without_a_policy_there_is_no_breach_check(users):
+    # What the suite's own fixtures rely on: UserService(session) asks no outside service.
+    assert _create(users, "alice", password=BREACHED_PASSWORD)
 
 
 @pytest.mark.parametrize(

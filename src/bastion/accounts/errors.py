@@ -4,10 +4,16 @@ AccountError
   InvalidCredentialsError   missing, unknown user or wrong password: one line for all
   UsernameTakenError        another account has this username (compared case-insensitively)
   InvalidUsernameError      not a username Bastion accepts
-  WeakPasswordError         the password is too short
+  WeakPasswordError         a new password is too weak:
+    PasswordTooShortError     shorter than the minimum
+    GuessablePasswordError    zxcvbn scores it too easy to guess
+  BreachedPasswordError     a new password appears in a known breach (Have I Been Pwned)
+  BreachCheckUnavailableError  the breach list could not be consulted and the policy fails closed
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from bastion.errors import BastionError
 
@@ -45,7 +51,54 @@ class InvalidUsernameError(AccountError):
 
 
 class WeakPasswordError(AccountError):
+    """A new password too weak to accept; the subclasses say why."""
+
+
+class PasswordTooShortError(WeakPasswordError):
     """A password shorter than the minimum."""
 
     def __init__(self, minimum: int) -> None:
         super().__init__(f"The password must have at least {minimum} characters.")
+        self.minimum = minimum
+
+
+class GuessablePasswordError(WeakPasswordError):
+    """A password zxcvbn scores below the minimum; the line carries zxcvbn's feedback.
+
+    The feedback is zxcvbn's fixed English text (never a part of the password), so the line
+    repeats nothing the user typed.
+    """
+
+    def __init__(self, score: int, *, warning: str, suggestions: Sequence[str]) -> None:
+        advice = " ".join(part for part in (warning, *suggestions) if part)
+        super().__init__(
+            f"The password is too easy to guess. {advice or 'Choose a longer, less common one.'}"
+        )
+        self.score = score
+        self.warning = warning
+        self.suggestions = tuple(suggestions)
+
+
+class BreachedPasswordError(AccountError):
+    """A password found in Have I Been Pwned's Pwned Passwords. Never names the password."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This password has appeared in a data breach (Have I Been Pwned), so attackers try "
+            "it first. Choose a different password."
+        )
+
+
+class BreachCheckUnavailableError(AccountError):
+    """The breach list could not be consulted, and the policy refuses unchecked passwords.
+
+    The cause (URL, path, network error) goes to the operator's log, not to the client.
+    """
+
+    status_code = 503
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The password could not be checked against known data breaches right now. "
+            "Try again later."
+        )

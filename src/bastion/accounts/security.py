@@ -14,8 +14,10 @@ from pyramid.authentication import extract_http_basic_credentials
 
 from bastion.accounts.errors import InvalidCredentialsError
 from bastion.accounts.models import User
-from bastion.accounts.services import UserService
+from bastion.accounts.ratelimits import RateLimits
+from bastion.accounts.services import UserService, normalize_username
 from bastion.db.sessions import SessionFactories
+from bastion.tokens.errors import TokenError
 from bastion.tokens.services import TOKEN_USERNAME, TokenService
 
 if TYPE_CHECKING:
@@ -59,11 +61,30 @@ class BasicAuthSecurityPolicy:
         credentials = extract_http_basic_credentials(request)
         if credentials is None:
             return None
+        limits: RateLimits = request.registry["rate_limits"]
+        address = request.client_addr or "unknown"
+        # Failed attempts are counted per address and, for passwords, per account: guessing
+        # stops at the limit whatever the password, before any hash is computed.
+        account = None
+        if credentials.username != TOKEN_USERNAME:
+            account = normalize_username(credentials.username)
+        limits.login_per_ip.check(address)
+        if account is not None:
+            limits.login_per_user.check(account)
+        try:
+            return self._verify(request, credentials.username, credentials.password)
+        except (InvalidCredentialsError, TokenError):
+            limits.login_per_ip.hit(address)
+            if account is not None:
+                limits.login_per_user.hit(account)
+            raise
+
+    def _verify(self, request: Request, username: str, password: str) -> Identity:
         factories: SessionFactories = request.registry["session_factories"]
         with factories.reader() as session:
-            if credentials.username == TOKEN_USERNAME:
-                return _token_identity(session, credentials.password)
-            user = UserService(session).authenticate(credentials.username, credentials.password)
+            if username == TOKEN_USERNAME:
+                return _token_identity(session, password)
+            user = UserService(session).authenticate(username, password)
             return Identity(
                 user_id=user.id, username=user.username, is_admin=user.is_admin, method="password"
             )

@@ -12,13 +12,12 @@ from bastion.accounts.errors import (
     InvalidCredentialsError,
     InvalidUsernameError,
     UsernameTakenError,
-    WeakPasswordError,
 )
 from bastion.accounts.models import User
 from bastion.accounts.passwords import Passwords
+from bastion.accounts.policy import PasswordPolicy
 
 _USERNAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]{0,48}[A-Za-z0-9])?$")
-MIN_PASSWORD_LENGTH = 8
 
 
 @functools.cache
@@ -38,11 +37,23 @@ def normalize_username(username: str) -> str:
 
 
 class UserService:
-    """Accounts over one database session."""
+    """Accounts over one database session.
 
-    def __init__(self, session: Session, *, passwords: Passwords | None = None) -> None:
+    `password_policy` judges new passwords. Without one, they get the length and strength checks
+    but no breach check: whatever creates real accounts passes
+    `PasswordPolicy.from_settings(settings)`, as `bastion user create` does.
+    """
+
+    def __init__(
+        self,
+        session: Session,
+        *,
+        passwords: Passwords | None = None,
+        password_policy: PasswordPolicy | None = None,
+    ) -> None:
         self.session = session
         self.passwords = passwords or Passwords()
+        self.password_policy = password_policy or PasswordPolicy.without_breach_check()
 
     def find_by_username(self, username: str) -> User | None:
         """The account called `username` (case-insensitively), or None."""
@@ -57,14 +68,20 @@ class UserService:
         Raises:
             InvalidUsernameError: the username has characters or a length Bastion refuses.
             UsernameTakenError: another account has the same username, ignoring case.
-            WeakPasswordError: the password is shorter than MIN_PASSWORD_LENGTH.
+            WeakPasswordError: the password is too short, or zxcvbn scores it too guessable
+                (the username and email count as known to an attacker).
+            BreachedPasswordError: the password appears in Pwned Passwords.
+            BreachCheckUnavailableError: the breach list could not be consulted and the
+                policy fails closed.
         """
         if not _USERNAME.fullmatch(username):
             raise InvalidUsernameError(username)
-        if len(password) < MIN_PASSWORD_LENGTH:
-            raise WeakPasswordError(MIN_PASSWORD_LENGTH)
         if self.find_by_username(username) is not None:
             raise UsernameTakenError(username)
+        # Last, as it may ask Have I Been Pwned: no request for an account refused anyway.
+        self.password_policy.check_new_password(
+            password, user_inputs=[username, email, email.partition("@")[0]]
+        )
         user = User(
             username=username,
             normalized_username=normalize_username(username),

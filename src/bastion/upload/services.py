@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bastion.accounts.models import User
+from bastion.accounts.ratelimits import RateLimit
 from bastion.accounts.security import Identity
 from bastion.db.types import utcnow
 from bastion.events import tags
@@ -108,12 +109,14 @@ class UploadService:
         storage: Storage,
         inspector: Inspector,
         events: EventRecorder | None = None,
+        project_creation_limit: RateLimit | None = None,
     ) -> None:
         self.session = session
         self.storage = storage
         self.inspector = inspector
         # None only where nobody is accountable for the writes (benchmark fills).
         self.events = events
+        self.project_creation_limit = project_creation_limit
 
     def upload(self, form: UploadForm, identity: Identity) -> UploadResult:
         """Validate `form` and add its file to its project (created if new), atomically.
@@ -131,6 +134,7 @@ class UploadService:
             TokenScopeError: the API token is not scoped to this project (403).
             FileAlreadyExistsError, FilenameReusedError: the filename is taken (400).
             SdistExistsError: the release has an sdist already (400).
+            RateLimitExceededError: the uploader created too many projects lately (429).
         """
         _check_action(form)
         dist = parse_distribution_filename(form.file.filename)
@@ -251,7 +255,14 @@ class UploadService:
         if project is None:
             if not identity.may_touch(None):
                 raise TokenScopeError(str(identity.token_name), None)
-            return self._create_project(display_name, normalized_name, uploader, identity)
+            limit = self.project_creation_limit
+            if limit is not None:
+                limit.check(str(uploader.id))
+            created = self._create_project(display_name, normalized_name, uploader, identity)
+            if limit is not None:
+                # Counted even if the upload fails later: the name was taken, then released.
+                limit.hit(str(uploader.id))
+            return created
         self._check_may_upload(project, uploader, identity)
         return project
 

@@ -39,6 +39,7 @@ def file_upload(request: Request) -> Response:
             request.registry["storage"],
             request.registry["sandbox"],
             events=event_recorder(request),
+            project_creation_limit=request.registry["rate_limits"].project_creation,
         )
         result = service.upload(form, identity)
         if identity.token_id is not None:
