@@ -155,6 +155,16 @@ def app(settings: Settings, engines: Engines) -> TestApp:
 
 
 @pytest.fixture
+def app_with(settings, engines):
+    """A second app on the same database and data directory, with some settings changed."""
+
+    def make(**changes) -> TestApp:
+        return TestApp(make_wsgi_app(settings.replace(**changes), engines=engines))
+
+    return make
+
+
+@pytest.fixture
 def make_user(session: Session):
     """Create (and commit) an account; returns its HTTP Basic Authorization header."""
 

@@ -12,13 +12,15 @@ from collections.abc import Callable
 from typing import Any
 
 from pyramid.config import Configurator
+from pyramid.csrf import CookieCSRFStoragePolicy
+from pyramid.exceptions import BadCSRFOrigin, BadCSRFToken
 from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.router import Router
 from pyramid.view import view_config
 
 from bastion.accounts.ratelimits import RateLimits
-from bastion.accounts.security import BasicAuthSecurityPolicy
+from bastion.accounts.security import BastionSecurityPolicy
 from bastion.config import Settings
 from bastion.db.engine import Engines, make_engines
 from bastion.errors import BastionError
@@ -58,7 +60,13 @@ def make_wsgi_app(settings: Settings, *, engines: Engines | None = None) -> Rout
     config.registry["sandbox"] = Sandbox(
         InspectionLimits.from_settings(settings), concurrency=settings.inspection_concurrency
     )
-    config.set_security_policy(BasicAuthSecurityPolicy())
+    config.set_security_policy(BastionSecurityPolicy())
+    # Every unsafe request needs a CSRF token (the upload API opts out: it takes no cookies).
+    # In a cookie, not a session, so the signed-out forms (sign in, register) are covered too.
+    config.set_csrf_storage_policy(
+        CookieCSRFStoragePolicy(secure=settings.https, httponly=True, samesite="Strict")
+    )
+    config.set_default_csrf_options(require_csrf=True)
 
     config.include("pyramid_tm")
     config.include("pyramid_jinja2")
@@ -71,6 +79,7 @@ def make_wsgi_app(settings: Settings, *, engines: Engines | None = None) -> Rout
     config.include("bastion.simple.json_api")
     config.include("bastion.packaging.views")
     config.include("bastion.web.views")
+    config.include("bastion.accounts.views")
     config.add_tween("bastion.app.security_headers_tween_factory")
     config.scan(
         "bastion",
@@ -119,6 +128,19 @@ def bastion_error(exc: BastionError, request: Request) -> Response:  # noqa: ARG
     response.headers.update(exc.headers)
     if exc.status_code == 401:  # noqa: PLR2004 - HTTP status
         response.headers["WWW-Authenticate"] = 'Basic realm="Bastion"'
+    return response
+
+
+@view_config(context=BadCSRFToken)
+@view_config(context=BadCSRFOrigin)
+def csrf_refused(exc: Exception, request: Request) -> Response:  # noqa: ARG001
+    """A form posted without this site's CSRF token (or from another origin): 403."""
+    response = Response(
+        "CSRF check failed: reload the page and submit the form again.\n",
+        content_type="text/plain",
+        charset="utf-8",
+    )
+    response.status = "403 CSRF check failed"
     return response
 
 

@@ -72,6 +72,19 @@ class Settings:
     rate_limit_login_per_ip: str = "10/5minutes"
     rate_limit_login_per_user: str = "20/hour"
     rate_limit_project_creation: str = "20/hour"
+    rate_limit_registration: str = "10/hour"
+    rate_limit_password_reset: str = "5/hour"  # noqa: S105 - a rate, not a secret
+    # Web sign-in: how long a session lasts, and whether the index is served over HTTPS (its
+    # cookies are then marked Secure; set it behind a TLS-terminating proxy).
+    session_lifetime_hours: int = 12
+    https: bool = False
+    # Outgoing mail (address verification, password resets). Empty smtp_url means the
+    # embedded default: each message is written to <data_dir>/outbox/ as an .eml file and
+    # logged. Otherwise smtp://user:pass@host:587 (STARTTLS), smtps://user:pass@host:465, or
+    # smtp://host:25?starttls=false for a relay that needs no password; certificates verified.
+    smtp_url: str = ""
+    mail_from: str = "Bastion <bastion@localhost>"
+    smtp_timeout_seconds: float = 10.0
 
     @property
     def storage_dir(self) -> Path:

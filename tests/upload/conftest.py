@@ -5,9 +5,7 @@ from __future__ import annotations
 import contextlib
 
 import pytest
-from webtest import TestApp
 
-from bastion.app import make_wsgi_app
 from tests.upload.checks import leaves_nothing
 
 
@@ -31,13 +29,3 @@ def unchanged(engines, settings):
         return leaves_nothing(engines.writer, settings)
 
     return check
-
-
-@pytest.fixture
-def app_with(settings, engines):
-    """A second app on the same database and data directory, with some settings changed."""
-
-    def make(**changes) -> TestApp:
-        return TestApp(make_wsgi_app(settings.replace(**changes), engines=engines))
-
-    return make

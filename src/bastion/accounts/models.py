@@ -1,10 +1,10 @@
-"""User accounts."""
+"""User accounts, their web sessions, and the one-time links mailed to them."""
 
 from __future__ import annotations
 
 import datetime
 
-from sqlalchemy import Boolean, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bastion.db.base import Base
@@ -21,6 +21,7 @@ class User(Base):
     # Usernames are unique without regard to case: "Alice" and "alice" are one account.
     normalized_username: Mapped[str] = mapped_column(String(50), unique=True)
     email: Mapped[str] = mapped_column(String(254))
+    email_verified: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     password_hash: Mapped[str] = mapped_column(String(255))
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -28,3 +29,39 @@ class User(Base):
 
     def __repr__(self) -> str:
         return f"<User {self.username!r}>"
+
+
+class WebSession(Base):
+    """A signed-in browser.
+
+    The cookie holds a random secret; only its SHA-256 is stored here, so a copy of the database
+    cannot be replayed as anyone's session.
+    """
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of the cookie
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created: Mapped[datetime.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires: Mapped[datetime.datetime] = mapped_column(UTCDateTime)
+    user_agent: Mapped[str | None] = mapped_column(String(400))
+    ip_hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class AccountToken(Base):
+    """A one-time link: verify an email address, or reset a forgotten password.
+
+    Stored as the SHA-256 of the secret in the link; used at most once, and only until it
+    expires.
+    """
+
+    __tablename__ = "account_tokens"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of the secret
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(20))
+    # For email verification: the address the link was sent to (the account's may change).
+    email: Mapped[str | None] = mapped_column(String(254))
+    created: Mapped[datetime.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires: Mapped[datetime.datetime] = mapped_column(UTCDateTime)
+    used: Mapped[datetime.datetime | None] = mapped_column(UTCDateTime)

@@ -1,6 +1,7 @@
 """Rate limits on what attackers repeat.
 
-Failed logins are limited per address and per account, project creation per account.
+Failed logins are limited per address and per account, project creation per account,
+registrations and password reset requests per address.
 
 Counted with `limits` in a moving window, in process memory by default or in Redis when
 `rate_limit_storage_url` names one (several web processes must share Redis, or each counts
@@ -81,6 +82,8 @@ class RateLimits:
     login_per_ip: RateLimit
     login_per_user: RateLimit
     project_creation: RateLimit
+    registration: RateLimit
+    password_reset: RateLimit
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RateLimits:
@@ -100,6 +103,10 @@ class RateLimits:
             login_per_user=limit("login-user", "failed logins", settings.rate_limit_login_per_user),
             project_creation=limit(
                 "project-creation", "new projects", settings.rate_limit_project_creation
+            ),
+            registration=limit("registration", "registrations", settings.rate_limit_registration),
+            password_reset=limit(
+                "password-reset", "password reset requests", settings.rate_limit_password_reset
             ),
         )
 

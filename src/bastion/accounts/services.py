@@ -106,3 +106,15 @@ class UserService:
         if not self.passwords.verify(user.password_hash, password):
             raise InvalidCredentialsError
         return user
+
+    def set_password(self, user: User, password: str) -> None:
+        """Give `user` a new password, judged like any new password.
+
+        Raises:
+            WeakPasswordError, BreachedPasswordError, BreachCheckUnavailableError: as for
+                `create_user`.
+        """
+        self.password_policy.check_new_password(
+            password, user_inputs=[user.username, user.email, user.email.partition("@")[0]]
+        )
+        user.password_hash = self.passwords.hash(password)

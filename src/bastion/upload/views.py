@@ -24,7 +24,8 @@ def file_upload(request: Request) -> Response:
     """Accept one distribution file. Refusals are BastionErrors, rendered by the error view."""
     # Authenticate before reading the body: a stranger's 100 MiB is refused unread.
     identity = request.identity
-    if identity is None:
+    # A browser's session cookie is no credential here: this API takes no CSRF token.
+    if identity is None or not identity.is_api_credential:
         raise AuthenticationRequiredError
     settings: Settings = request.registry["settings"]
     reader = UploadFormReader(

@@ -1,0 +1,1 @@
+# ruff: noqa: A005 -- tests.email mirrors bastion.email; it shadows nothing at run time.
