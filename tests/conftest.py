@@ -129,8 +129,12 @@ def database_url(
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
-    """Settings for a fresh index in a temporary data directory."""
-    return Settings(data_dir=tmp_path / "data", database_url=database_url)
+    """Settings for a fresh index in a temporary data directory.
+
+    The 2FA policy is off here, so that tests about uploads need not set up TOTP first; the
+    policy's own tests (tests/accounts/test_two_factor_policy.py) turn it on.
+    """
+    return Settings(data_dir=tmp_path / "data", database_url=database_url, require_2fa=False)
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from pyramid.router import Router
 from pyramid.view import view_config
 
 from bastion.accounts.ratelimits import RateLimits
+from bastion.accounts.secretbox import SecretBox
 from bastion.accounts.security import BastionSecurityPolicy
 from bastion.config import Settings
 from bastion.db.engine import Engines, make_engines
@@ -57,6 +58,11 @@ def make_wsgi_app(settings: Settings, *, engines: Engines | None = None) -> Rout
     config.registry["page_cache"] = PageCache(settings.page_cache_entries)
     config.registry["server_secret"] = server_secret(settings)
     config.registry["rate_limits"] = RateLimits.from_settings(settings)
+    config.registry["secret_box"] = (
+        SecretBox(settings.totp_encryption_key.encode())
+        if settings.totp_encryption_key
+        else SecretBox.from_server_secret(config.registry["server_secret"])
+    )
     config.registry["sandbox"] = Sandbox(
         InspectionLimits.from_settings(settings), concurrency=settings.inspection_concurrency
     )
@@ -80,6 +86,7 @@ def make_wsgi_app(settings: Settings, *, engines: Engines | None = None) -> Rout
     config.include("bastion.packaging.views")
     config.include("bastion.web.views")
     config.include("bastion.accounts.views")
+    config.include("bastion.accounts.twofactor_views")
     config.add_tween("bastion.app.security_headers_tween_factory")
     config.scan(
         "bastion",

@@ -78,6 +78,10 @@ class Settings:
     # cookies are then marked Secure; set it behind a TLS-terminating proxy).
     session_lifetime_hours: int = 12
     https: bool = False
+    # Accounts without a second factor may sign in but not upload (PyPI's policy since 2024).
+    require_2fa: bool = True
+    # The Fernet key that encrypts TOTP secrets at rest; empty derives one from secret_key.
+    totp_encryption_key: str = ""
     # Outgoing mail (address verification, password resets). Empty smtp_url means the
     # embedded default: each message is written to <data_dir>/outbox/ as an .eml file and
     # logged. Otherwise smtp://user:pass@host:587 (STARTTLS), smtps://user:pass@host:465, or

@@ -328,7 +328,9 @@ def _spawn(
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
-            env=client_env(PYTHONUNBUFFERED="1"),
+            # The shared server runs without the 2FA policy, so that every e2e test need not
+            # set up TOTP first; test_two_factor_flow.py runs one with it on.
+            env=client_env(PYTHONUNBUFFERED="1", BASTION_REQUIRE_2FA="false"),
         )
     return LiveServer(backend, port, data_dir, database_url, log_path, process)
 

@@ -102,3 +102,29 @@ class BreachCheckUnavailableError(AccountError):
             "The password could not be checked against known data breaches right now. "
             "Try again later."
         )
+
+
+class InvalidSecondFactorError(InvalidCredentialsError):
+    """A TOTP or recovery code that is wrong, used already, or out of its time window.
+
+    An InvalidCredentialsError, so that failed-login rate limits count it.
+    """
+
+    def __init__(self) -> None:
+        AccountError.__init__(
+            self,
+            "That code is not right, or was used already: enter the current code from your "
+            "app, or an unused recovery code.",
+        )
+
+
+class SecondFactorRequiredError(AccountError):
+    """The index requires a second factor, and the account has none yet."""
+
+    status_code = 403
+
+    def __init__(self, setup_url: str) -> None:
+        super().__init__(
+            "This index requires two-factor authentication before an account may upload: "
+            f"set it up at {setup_url} (sign in, then add TOTP)."
+        )

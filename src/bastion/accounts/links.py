@@ -21,6 +21,7 @@ class LinkPurpose(enum.StrEnum):
 
     VERIFY_EMAIL = "verify-email"
     RESET_PASSWORD = "reset-password"  # noqa: S105 - a purpose, not a secret
+    SIGN_IN = "sign-in"  # between the password and the second factor
 
 
 class AccountLinks:
@@ -52,6 +53,18 @@ class AccountLinks:
         )
         self.session.flush()
         return secret
+
+    def find(self, secret: str, purpose: LinkPurpose) -> AccountToken | None:
+        """The live (unused, unexpired) link for `secret`, without using it."""
+        row = self.session.get(AccountToken, _digest(secret))
+        if (
+            row is None
+            or row.purpose != purpose.value
+            or row.used is not None
+            or row.expires <= utcnow()
+        ):
+            return None
+        return row
 
     def redeem(self, secret: str, purpose: LinkPurpose) -> AccountToken | None:
         """Use the link once: its row, or None if unknown, used, expired or for another purpose.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, false
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, LargeBinary, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bastion.db.base import Base
@@ -22,6 +22,11 @@ class User(Base):
     normalized_username: Mapped[str] = mapped_column(String(50), unique=True)
     email: Mapped[str] = mapped_column(String(254))
     email_verified: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # TOTP: the secret, encrypted (secretbox.py); one being set up, not yet confirmed; and the
+    # last time step a code was accepted for, so no code is accepted twice.
+    totp_secret: Mapped[bytes | None] = mapped_column(LargeBinary(200))
+    totp_pending: Mapped[bytes | None] = mapped_column(LargeBinary(200))
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     password_hash: Mapped[str] = mapped_column(String(255))
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -64,4 +69,16 @@ class AccountToken(Base):
     email: Mapped[str | None] = mapped_column(String(254))
     created: Mapped[datetime.datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires: Mapped[datetime.datetime] = mapped_column(UTCDateTime)
+    used: Mapped[datetime.datetime | None] = mapped_column(UTCDateTime)
+
+
+class RecoveryCode(Base):
+    """One single-use recovery code, stored as its SHA-256 (the code has 80 random bits)."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created: Mapped[datetime.datetime] = mapped_column(UTCDateTime, default=utcnow)
     used: Mapped[datetime.datetime | None] = mapped_column(UTCDateTime)

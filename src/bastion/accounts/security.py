@@ -18,9 +18,11 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from pyramid.authentication import extract_http_basic_credentials
+from sqlalchemy import select
+from sqlalchemy.orm import object_session
 
 from bastion.accounts.errors import InvalidCredentialsError
-from bastion.accounts.models import User
+from bastion.accounts.models import RecoveryCode, User
 from bastion.accounts.ratelimits import RateLimits
 from bastion.accounts.services import UserService, normalize_username
 from bastion.accounts.websessions import WebSessionService
@@ -54,6 +56,8 @@ class Identity:
     token_name: str | None = None
     # The projects (by id) a token is scoped to; None for a password or an account-wide token.
     project_ids: frozenset[int] | None = None
+    # Whether the account has a second factor (TOTP or recovery codes): the 2FA policy's input.
+    has_second_factor: bool = False
 
     @property
     def is_api_credential(self) -> bool:
@@ -163,7 +167,26 @@ def _cookie(value: str, max_age: int, *, secure: bool) -> str:
 
 
 def _identity_of(user: User, method: str) -> Identity:
-    return Identity(user_id=user.id, username=user.username, is_admin=user.is_admin, method=method)
+    return Identity(
+        user_id=user.id,
+        username=user.username,
+        is_admin=user.is_admin,
+        method=method,
+        has_second_factor=_has_second_factor(user),
+    )
+
+
+def _has_second_factor(user: User) -> bool:
+    if user.totp_secret is not None:
+        return True
+    session = object_session(user)
+    return session is not None and bool(
+        session.scalar(
+            select(RecoveryCode.id)
+            .where(RecoveryCode.user_id == user.id, RecoveryCode.used.is_(None))
+            .limit(1)
+        )
+    )
 
 
 def _token_identity(session: Session, token: str) -> Identity:
@@ -185,6 +208,7 @@ def _token_identity(session: Session, token: str) -> Identity:
         token_id=verified.token_id,
         token_name=verified.name,
         project_ids=verified.project_ids,
+        has_second_factor=_has_second_factor(user),
     )
 
 

@@ -24,6 +24,7 @@ from bastion.accounts.models import User
 from bastion.accounts.policy import PasswordPolicy
 from bastion.accounts.security import SESSION_COOKIE, throttled_login
 from bastion.accounts.services import UserService
+from bastion.accounts.twofactor import TwoFactor
 from bastion.accounts.websessions import WebSessionService, session_id
 from bastion.email.messages import compose
 from bastion.email.senders import MailDeliveryError, mailer_from_settings
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from pyramid.request import Request
     from pyramid.response import Response
 
+    from bastion.accounts.secretbox import SecretBox
     from bastion.config import Settings
 
 logger = logging.getLogger(__name__)
@@ -43,6 +45,8 @@ logger = logging.getLogger(__name__)
 _VERIFY_LIFETIME = datetime.timedelta(days=2)
 _RESET_LIFETIME = datetime.timedelta(hours=1)
 _TEMPLATES = "bastion:web/templates/accounts/"
+CHALLENGE_COOKIE = "bastion_2fa"
+_CHALLENGE_LIFETIME = datetime.timedelta(minutes=5)
 _CHECK_MAIL = "We mailed you a link to verify your address."
 _MAIL_FAILED = "We could not send the verification mail: ask for another one below in a while."
 
@@ -56,7 +60,7 @@ def _password_policy(request: Request) -> PasswordPolicy:
     return PasswordPolicy.from_settings(_settings(request), warn=logger.warning)
 
 
-def _current_user(request: Request) -> User:
+def current_user(request: Request) -> User:
     """The signed-in user, or a redirect to the sign-in page."""
     identity = request.identity
     if identity is None or identity.method != "session":
@@ -65,7 +69,7 @@ def _current_user(request: Request) -> User:
     return user
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """Where to go after signing in: a path on this site only (no open redirect)."""
     if not target:
         return "/account/"
@@ -75,7 +79,7 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
-def _start_session(request: Request, user: User) -> list[tuple[str, str]]:
+def start_session(request: Request, user: User) -> list[tuple[str, str]]:
     """A new session and CSRF token for `user`: the Set-Cookie headers for the response."""
     lifetime = datetime.timedelta(hours=_settings(request).session_lifetime_hours)
     recorder = event_recorder(request)
@@ -91,7 +95,8 @@ def _start_session(request: Request, user: User) -> list[tuple[str, str]]:
     return headers
 
 
-def _record(request: Request, tag: str, user: User, **details: object) -> None:
+def record_event(request: Request, tag: str, user: User, **details: object) -> None:
+    """Add `tag` to `user`'s audit trail, as done by themselves from this request."""
     event_recorder(request).record(
         tag, Actor(user.id, user.username), user=(user.id, user.username), details=details
     )
@@ -151,9 +156,9 @@ def register(request: Request) -> dict[str, Any] | Response:
     except AccountError as exc:
         return {"error": exc.message, "form": form}
     limits.registration.hit(request.client_addr or "unknown")
-    _record(request, tags.USER_ACCOUNT_CREATED, user)
+    record_event(request, tags.USER_ACCOUNT_CREATED, user)
     sent = _send_link(request, user, LinkPurpose.VERIFY_EMAIL, user.email)
-    headers = _start_session(request, user)
+    headers = start_session(request, user)
     done = "Welcome! " + (_CHECK_MAIL if sent else _MAIL_FAILED)
     return HTTPSeeOther(
         request.route_path("accounts.overview", _query={"done": done}), headers=headers
@@ -173,14 +178,14 @@ def verify_email(request: Request) -> dict[str, Any]:
     if link is None or user is None or user.email != link.email:
         return {"done": False, "error": "This link is unknown, used or expired."}
     user.email_verified = True
-    _record(request, tags.USER_EMAIL_VERIFIED, user, email=user.email)
+    record_event(request, tags.USER_EMAIL_VERIFIED, user, email=user.email)
     return {"done": True, "error": None, "email": user.email}
 
 
 @view_config(route_name="accounts.login", renderer=_TEMPLATES + "login.html")
 def login(request: Request) -> dict[str, Any] | Response:
     """The sign-in form, and signing in: a new session, a new cookie."""
-    next_path = _safe_next(request.params.get("next"))
+    next_path = safe_next(request.params.get("next"))
     if request.method != "POST":
         return {"error": None, "username": "", "next": next_path}
     username = request.POST.get("username", "").strip()
@@ -192,12 +197,34 @@ def login(request: Request) -> dict[str, Any] | Response:
     except InvalidCredentialsError as exc:
         known = service.find_by_username(username)
         if known is not None:
-            _record(request, tags.USER_LOGIN_FAILURE, known)
+            record_event(request, tags.USER_LOGIN_FAILURE, known)
         return {"error": exc.message, "username": username, "next": next_path}
     if service.passwords.needs_rehash(user.password_hash):
         user.password_hash = service.passwords.hash(password)
-    _record(request, tags.USER_LOGIN_SUCCESS, user)
-    return HTTPSeeOther(next_path, headers=_start_session(request, user))
+    box: SecretBox = request.registry["secret_box"]
+    if TwoFactor(request.db, box).is_enabled(user):
+        return _begin_challenge(request, user, next_path)
+    record_event(request, tags.USER_LOGIN_SUCCESS, user)
+    return HTTPSeeOther(next_path, headers=start_session(request, user))
+
+
+def _begin_challenge(request: Request, user: User, next_path: str) -> Response:
+    """After the password: remember who is signing in (5 minutes) and ask for the code.
+
+    No session yet: the password alone signs nobody in. The cookie names a one-time link row.
+    """
+    secret = AccountLinks(request.db).issue(user, LinkPurpose.SIGN_IN, _CHALLENGE_LIFETIME)
+    response = HTTPSeeOther(request.route_path("twofactor.challenge", _query={"next": next_path}))
+    response.set_cookie(
+        CHALLENGE_COOKIE,
+        secret,
+        max_age=int(_CHALLENGE_LIFETIME.total_seconds()),
+        path="/account/",
+        httponly=True,
+        secure=_settings(request).https,
+        samesite="Lax",
+    )
+    return response
 
 
 @view_config(route_name="accounts.logout", request_method="POST")
@@ -212,7 +239,7 @@ def logout(request: Request) -> Response:
 @view_config(route_name="accounts.overview", renderer=_TEMPLATES + "overview.html")
 def overview(request: Request) -> dict[str, Any]:
     """The account page: email, sessions, password."""
-    return _overview(request, _current_user(request), message=request.params.get("done"))
+    return _overview(request, current_user(request), message=request.params.get("done"))
 
 
 def _overview(
@@ -231,9 +258,9 @@ def _overview(
 @view_config(route_name="accounts.sessions_end", request_method="POST")
 def end_other_sessions(request: Request) -> Response:
     """Sign out everywhere else."""
-    user = _current_user(request)
+    user = current_user(request)
     ended = WebSessionService(request.db).end_all(user.id, keep=request.cookies.get(SESSION_COOKIE))
-    _record(request, tags.USER_SESSIONS_ENDED, user, ended=ended)
+    record_event(request, tags.USER_SESSIONS_ENDED, user, ended=ended)
     done = f"Signed out {ended} other session(s)."
     return HTTPSeeOther(request.route_path("accounts.overview", _query={"done": done}))
 
@@ -243,7 +270,7 @@ def end_other_sessions(request: Request) -> Response:
 )
 def change_password(request: Request) -> dict[str, Any] | Response:
     """Change the password (the current one is asked again); other sessions end."""
-    user = _current_user(request)
+    user = current_user(request)
     service = UserService(request.db, password_policy=_password_policy(request))
     new = request.POST.get("new_password", "")
     error = None
@@ -260,7 +287,7 @@ def change_password(request: Request) -> dict[str, Any] | Response:
         return _overview(request, user, error=error)
     WebSessionService(request.db).end_all(user.id, keep=request.cookies.get(SESSION_COOKIE))
     AccountLinks(request.db).revoke_unused(user.id, LinkPurpose.RESET_PASSWORD)
-    _record(request, tags.USER_PASSWORD_CHANGED, user)
+    record_event(request, tags.USER_PASSWORD_CHANGED, user)
     done = "Password changed; every other session was signed out."
     return HTTPSeeOther(request.route_path("accounts.overview", _query={"done": done}))
 
@@ -268,7 +295,7 @@ def change_password(request: Request) -> dict[str, Any] | Response:
 @view_config(route_name="accounts.verify_resend", request_method="POST")
 def resend_verification(request: Request) -> Response:
     """Mail a new verification link to the account's current address."""
-    user = _current_user(request)
+    user = current_user(request)
     limits = request.registry["rate_limits"]
     limits.password_reset.check(f"verify:{user.id}")
     limits.password_reset.hit(f"verify:{user.id}")
@@ -282,7 +309,7 @@ def resend_verification(request: Request) -> Response:
 )
 def change_email(request: Request) -> dict[str, Any] | Response:
     """Change the address (the password is asked again); the old one is told, the new verified."""
-    user = _current_user(request)
+    user = current_user(request)
     service = UserService(request.db)
     new_email = request.POST.get("email", "").strip()
     error = None
@@ -295,7 +322,7 @@ def change_email(request: Request) -> dict[str, Any] | Response:
     old_email = user.email
     user.email, user.email_verified = new_email, False
     AccountLinks(request.db).revoke_unused(user.id, LinkPurpose.VERIFY_EMAIL)
-    _record(request, tags.USER_EMAIL_CHANGED, user, old=old_email, new=new_email)
+    record_event(request, tags.USER_EMAIL_CHANGED, user, old=old_email, new=new_email)
     _mail(
         request,
         old_email,
@@ -320,7 +347,7 @@ def reset_request(request: Request) -> dict[str, Any]:
     name = request.POST.get("username", "").strip()
     user = UserService(request.db).find_by_username(name) if name else None
     if user is not None and user.is_active:
-        _record(request, tags.USER_PASSWORD_RESET_REQUESTED, user)
+        record_event(request, tags.USER_PASSWORD_RESET_REQUESTED, user)
         _send_link(request, user, LinkPurpose.RESET_PASSWORD, user.email)
     return {"sent": True}
 
@@ -347,7 +374,7 @@ def reset_password(request: Request) -> dict[str, Any] | Response:
         return {"error": exc.message}
     WebSessionService(request.db).end_all(user.id)
     AccountLinks(request.db).revoke_unused(user.id, LinkPurpose.RESET_PASSWORD)
-    _record(request, tags.USER_PASSWORD_RESET, user)
+    record_event(request, tags.USER_PASSWORD_RESET, user)
     return HTTPSeeOther(request.route_path("accounts.login"))
 
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from pyramid.response import Response
 from pyramid.view import view_config
 
+from bastion.accounts.errors import SecondFactorRequiredError
 from bastion.events.requests import event_recorder
 from bastion.tokens.services import TokenService
 from bastion.upload.errors import AuthenticationRequiredError
@@ -28,6 +29,8 @@ def file_upload(request: Request) -> Response:
     if identity is None or not identity.is_api_credential:
         raise AuthenticationRequiredError
     settings: Settings = request.registry["settings"]
+    if settings.require_2fa and not identity.has_second_factor:
+        raise SecondFactorRequiredError(request.route_url("twofactor.overview"))
     reader = UploadFormReader(
         temp_dir=settings.data_dir / "tmp",
         max_file_bytes=settings.max_upload_bytes,
