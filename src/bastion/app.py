@@ -36,6 +36,7 @@ logger = logging.getLogger(__name__)
 # Nothing is loaded from outside the server; no inline script anywhere.
 _CONTENT_SECURITY_POLICY = (
     "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; "
+    "connect-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
 
@@ -87,6 +88,9 @@ def make_wsgi_app(settings: Settings, *, engines: Engines | None = None) -> Rout
     config.include("bastion.web.views")
     config.include("bastion.accounts.views")
     config.include("bastion.accounts.twofactor_views")
+    config.include("bastion.accounts.securitykey_views")
+    config.include("bastion.tokens.views")
+    config.include("bastion.events.views")
     config.add_tween("bastion.app.security_headers_tween_factory")
     config.scan(
         "bastion",

@@ -34,6 +34,9 @@ class Settings:
     # Simple pages kept rendered in each process, keyed by the project's serial.
     page_cache_entries: int = 4096
     site_name: str = "Bastion"
+    # The public address of the index (https://pypi.example.org), for links in mail. Empty
+    # trusts only a loopback Host header (one machine); set it when serving anyone else.
+    base_url: str = ""
     # Archive inspection (see docs/security.md): caps on what one uploaded file may make the
     # inspector decompress, and on the sandboxed process that does it.
     inspection_max_members: int = 50_000
@@ -73,6 +76,7 @@ class Settings:
     rate_limit_login_per_user: str = "20/hour"
     rate_limit_project_creation: str = "20/hour"
     rate_limit_registration: str = "10/hour"
+    rate_limit_token_creation: str = "20/hour"  # noqa: S105 - a rate, not a secret
     rate_limit_password_reset: str = "5/hour"  # noqa: S105 - a rate, not a secret
     # Web sign-in: how long a session lasts, and whether the index is served over HTTPS (its
     # cookies are then marked Secure; set it behind a TLS-terminating proxy).
@@ -82,6 +86,12 @@ class Settings:
     require_2fa: bool = True
     # The Fernet key that encrypts TOTP secrets at rest; empty derives one from secret_key.
     totp_encryption_key: str = ""
+    # WebAuthn (security keys, passkeys): the origin the browser shows (https://pypi.example)
+    # and the relying-party id keys are bound to (pypi.example). An empty origin means the
+    # request's own (scheme, host and port), fine for one host name; an empty RP id means the
+    # origin's host name. Behind a proxy, or with several host names, set both.
+    webauthn_origin: str = ""
+    webauthn_rp_id: str = ""
     # Outgoing mail (address verification, password resets). Empty smtp_url means the
     # embedded default: each message is written to <data_dir>/outbox/ as an .eml file and
     # logged. Otherwise smtp://user:pass@host:587 (STARTTLS), smtps://user:pass@host:465, or

@@ -295,10 +295,22 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _start(data_dir: Path, database_url: str, log_path: Path, backend: str) -> LiveServer:
-    """Start `bastion serve` on a free port; try another port if that one was taken meanwhile."""
+def _start(
+    data_dir: Path,
+    database_url: str,
+    log_path: Path,
+    backend: str,
+    *,
+    extra_env: Mapping[str, str] | None = None,
+) -> LiveServer:
+    """Start `bastion serve` on a free port; try another port if that one was taken meanwhile.
+
+    `extra_env` adds to (or overrides) the server's environment, e.g. `BASTION_REQUIRE_2FA`.
+    """
     for _attempt in range(3):
-        server = _spawn(data_dir, database_url, log_path, backend, _free_port())
+        server = _spawn(
+            data_dir, database_url, log_path, backend, _free_port(), extra_env=extra_env
+        )
         deadline = time.monotonic() + _START_TIMEOUT_S
         while time.monotonic() < deadline and server.process.poll() is None:
             if server.is_ready():
@@ -313,7 +325,13 @@ def _start(data_dir: Path, database_url: str, log_path: Path, backend: str) -> L
 
 
 def _spawn(
-    data_dir: Path, database_url: str, log_path: Path, backend: str, port: int
+    data_dir: Path,
+    database_url: str,
+    log_path: Path,
+    backend: str,
+    port: int,
+    *,
+    extra_env: Mapping[str, str] | None = None,
 ) -> LiveServer:
     options = ["--data-dir", str(data_dir)]
     if database_url:
@@ -322,15 +340,13 @@ def _spawn(
         str(BASTION), *options,
         "serve", "--host", "127.0.0.1", "--port", str(port),
     ]  # fmt: skip
+    # The shared server runs without the 2FA policy, so that every e2e test need not set up
+    # TOTP first; test_account_flow.py runs one with it on through `extra_env`.
+    env = client_env(PYTHONUNBUFFERED="1", BASTION_REQUIRE_2FA="false")
+    env.update(extra_env or {})
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            command,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            # The shared server runs without the 2FA policy, so that every e2e test need not
-            # set up TOTP first; test_two_factor_flow.py runs one with it on.
-            env=client_env(PYTHONUNBUFFERED="1", BASTION_REQUIRE_2FA="false"),
+            command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env
         )
     return LiveServer(backend, port, data_dir, database_url, log_path, process)
 

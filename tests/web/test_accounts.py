@@ -315,3 +315,28 @@ def test_an_undeliverable_verification_mail_does_not_lose_the_account(app_with):
     response = register(app)
     assert response.status_code == 303
     assert "could not send the verification mail" in app.get(response.location).text
+
+
+def test_a_forged_host_header_never_reaches_a_mailed_link(app, make_user, settings):
+    make_user("carol", password=PASSWORD)
+    forged = TestApp(app.app, extra_environ={"HTTP_HOST": "evil.example"})
+    page = forged.get("/account/reset-password")
+    form = next(f for f in page.forms.values() if f.action == "/account/reset-password")
+    form["username"] = "carol"
+    refused = form.submit(status="*")
+    assert refused.status_code == 500
+    assert "must set base_url" in refused.text
+    assert outbox(settings) == []
+
+
+def test_mailed_links_use_the_configured_base_url(app_with, make_user, settings):
+    make_user("carol", password=PASSWORD)
+    app = TestApp(
+        app_with(base_url="https://pypi.example.org").app,
+        extra_environ={"HTTP_HOST": "evil.example"},
+    )
+    submit(app, "/account/reset-password", "/account/reset-password", username="carol")
+    (message,) = outbox(settings)
+    body = message.get_payload()
+    assert "https://pypi.example.org/account/reset-password/" in body
+    assert "evil.example" not in body

@@ -9,6 +9,10 @@ AccountError
     GuessablePasswordError    zxcvbn scores it too easy to guess
   BreachedPasswordError     a new password appears in a known breach (Have I Been Pwned)
   BreachCheckUnavailableError  the breach list could not be consulted and the policy fails closed
+  InvalidCredentialsError
+    InvalidSecondFactorError  a wrong, used or expired TOTP or recovery code
+    SecurityKeyRefusedError   a WebAuthn answer that does not verify (origin, RP ID, signature...)
+      ClonedSecurityKeyError  a key whose signature counter did not go up: a copy is in use
 """
 
 from __future__ import annotations
@@ -118,6 +122,30 @@ class InvalidSecondFactorError(InvalidCredentialsError):
         )
 
 
+class SecurityKeyRefusedError(InvalidCredentialsError):
+    """A security key's answer that does not verify, for the `reason` kept in the audit trail.
+
+    An InvalidCredentialsError, so that failed-login rate limits count it. The reason (wrong
+    origin, another site's key, a bad signature) is logged, not shown.
+    """
+
+    def __init__(self, reason: str) -> None:
+        AccountError.__init__(
+            self,
+            "The security key's answer was refused: use a key registered for this account, "
+            "on this site.",
+        )
+        self.reason = reason
+
+
+class ClonedSecurityKeyError(SecurityKeyRefusedError):
+    """A key whose signature counter did not go up since its last use: a clone may exist."""
+
+    def __init__(self, name: str, seen: int, stored: int) -> None:
+        super().__init__(f"sign count {seen} not above {stored}: the key may be cloned")
+        self.name, self.seen, self.stored = name, seen, stored
+
+
 class SecondFactorRequiredError(AccountError):
     """The index requires a second factor, and the account has none yet."""
 
@@ -126,5 +154,5 @@ class SecondFactorRequiredError(AccountError):
     def __init__(self, setup_url: str) -> None:
         super().__init__(
             "This index requires two-factor authentication before an account may upload: "
-            f"set it up at {setup_url} (sign in, then add TOTP)."
+            f"set it up at {setup_url} (sign in, then add TOTP or a security key)."
         )

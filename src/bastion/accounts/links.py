@@ -22,6 +22,9 @@ class LinkPurpose(enum.StrEnum):
     VERIFY_EMAIL = "verify-email"
     RESET_PASSWORD = "reset-password"  # noqa: S105 - a purpose, not a secret
     SIGN_IN = "sign-in"  # between the password and the second factor
+    # WebAuthn challenges: the link secret is the challenge itself (see securitykeys.py).
+    WEBAUTHN_REGISTER = "webauthn-register"
+    WEBAUTHN_ASSERT = "webauthn-assert"
 
 
 class AccountLinks:

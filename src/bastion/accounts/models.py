@@ -82,3 +82,25 @@ class RecoveryCode(Base):
     code_hash: Mapped[str] = mapped_column(String(64))
     created: Mapped[datetime.datetime] = mapped_column(UTCDateTime, default=utcnow)
     used: Mapped[datetime.datetime | None] = mapped_column(UTCDateTime)
+
+
+class WebAuthnCredential(Base):
+    """A security key or passkey registered as a second factor (WebAuthn), named by its owner.
+
+    Only the public key is kept. `sign_count` is the authenticator's signature counter as last
+    seen: one that does not go up between uses betrays a cloned key (securitykeys.py).
+    """
+
+    __tablename__ = "webauthn_credentials"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    # Credential ids are at most 1023 bytes (WebAuthn level 3); each names one key, everywhere.
+    credential_id: Mapped[bytes] = mapped_column(LargeBinary(1023), unique=True)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary(1023))  # COSE_Key, as registered
+    sign_count: Mapped[int] = mapped_column(BigInteger, default=0)  # an unsigned 32-bit counter
+    # How the browser reached the key ("usb,nfc"), handed back to it as a hint; may be empty.
+    transports: Mapped[str | None] = mapped_column(String(200))
+    created: Mapped[datetime.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used: Mapped[datetime.datetime | None] = mapped_column(UTCDateTime)

@@ -85,3 +85,14 @@ class PasswordPolicy:
             return
         if is_breached:
             raise BreachedPasswordError
+
+    def is_known_breached(self, password: str) -> bool:
+        """Whether an existing password is in the breach list (checked at web sign-in).
+
+        An unreachable list answers False, with a warning: a sign-in never fails for that.
+        """
+        try:
+            return self.breaches.is_breached(password)
+        except BreachLookupError as exc:
+            self.warn(f"Could not check a signing-in password against breaches: {exc}.")
+            return False

@@ -84,6 +84,7 @@ class RateLimits:
     project_creation: RateLimit
     registration: RateLimit
     password_reset: RateLimit
+    token_creation: RateLimit
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RateLimits:
@@ -107,6 +108,9 @@ class RateLimits:
             registration=limit("registration", "registrations", settings.rate_limit_registration),
             password_reset=limit(
                 "password-reset", "password reset requests", settings.rate_limit_password_reset
+            ),
+            token_creation=limit(
+                "token-creation", "new API tokens", settings.rate_limit_token_creation
             ),
         )
 

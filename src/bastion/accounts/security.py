@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import object_session
 
 from bastion.accounts.errors import InvalidCredentialsError
-from bastion.accounts.models import RecoveryCode, User
+from bastion.accounts.models import RecoveryCode, User, WebAuthnCredential
 from bastion.accounts.ratelimits import RateLimits
 from bastion.accounts.services import UserService, normalize_username
 from bastion.accounts.websessions import WebSessionService
@@ -180,7 +180,13 @@ def _has_second_factor(user: User) -> bool:
     if user.totp_secret is not None:
         return True
     session = object_session(user)
-    return session is not None and bool(
+    if session is None:
+        return False
+    if session.scalar(
+        select(WebAuthnCredential.id).where(WebAuthnCredential.user_id == user.id).limit(1)
+    ):
+        return True
+    return bool(
         session.scalar(
             select(RecoveryCode.id)
             .where(RecoveryCode.user_id == user.id, RecoveryCode.used.is_(None))

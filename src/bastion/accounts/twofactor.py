@@ -1,4 +1,4 @@
-"""Second factors: TOTP (pyotp) and single-use recovery codes.
+"""Second factors: TOTP (pyotp) and single-use recovery codes (security keys: securitykeys.py).
 
 TOTP codes are accepted one step either side of now (±30 s of clock drift), and only for a
 time step later than the last one accepted, so a code seen over a shoulder or in a log cannot
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from bastion.accounts.models import RecoveryCode, User
 from bastion.accounts.secretbox import SecretBox
+from bastion.accounts.securitykeys import has_security_key
 from bastion.db.types import utcnow
 
 RECOVERY_CODE_COUNT = 8
@@ -41,8 +42,12 @@ class TwoFactor:
         self.box = box
 
     def is_enabled(self, user: User) -> bool:
-        """Whether the account has a second factor (TOTP, or unused recovery codes)."""
-        return user.totp_secret is not None or self.recovery_codes_left(user) > 0
+        """Whether the account has a second factor (TOTP, a security key, unused recovery codes)."""
+        return (
+            user.totp_secret is not None
+            or has_security_key(self.session, user)
+            or self.recovery_codes_left(user) > 0
+        )
 
     # TOTP set-up -----------------------------------------------------------------------
 

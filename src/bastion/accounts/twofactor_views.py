@@ -1,7 +1,8 @@
 """Second factors on the web.
 
 Set up TOTP (the QR code is drawn here), see recovery codes once, answer the sign-in
-challenge, and remove a factor after a fresh check.
+challenge, and remove a factor (TOTP, a security key) after a fresh check: a current code, a
+recovery code, or an answer from a security key (securitykey_views.py).
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.renderers import render_to_response
 from pyramid.view import view_config
 
-from bastion.accounts.errors import InvalidSecondFactorError
+from bastion.accounts.errors import InvalidSecondFactorError, SecurityKeyRefusedError
 from bastion.accounts.links import AccountLinks, LinkPurpose
 from bastion.accounts.models import User
 from bastion.accounts.security import throttled_login
+from bastion.accounts.securitykey_views import checked_key, security_keys
 from bastion.accounts.twofactor import TwoFactor
 from bastion.accounts.views import (
     CHALLENGE_COOKIE,
@@ -54,6 +56,7 @@ def overview(request: Request) -> dict[str, Any]:
         "user": user,
         "totp": user.totp_secret is not None,
         "codes_left": factors.recovery_codes_left(user),
+        "keys": security_keys(request).keys_of(user),
         "message": request.params.get("done"),
         "error": None,
     }
@@ -119,7 +122,32 @@ def totp_remove(request: Request) -> Response:
     return _overview_redirect(request, "TOTP is off.")
 
 
+@view_config(route_name="twofactor.key_remove", request_method="POST")
+def key_remove(request: Request) -> Response:
+    """Forget one security key, after a fresh second-factor check."""
+    user = current_user(request)
+    if _fresh_check(request, user) is None:
+        return _overview_redirect(request, InvalidSecondFactorError().message)
+    try:
+        key_id = int(request.matchdict["key_id"])
+    except ValueError:
+        key_id = 0
+    key = security_keys(request).remove(user, key_id)
+    if key is None:
+        return _overview_redirect(request, "There is no such security key.")
+    record_event(request, tags.USER_2FA_REMOVED, user, factor="webauthn", key=key.name)
+    return _overview_redirect(request, f"Security key “{key.name}” removed.")
+
+
 def _fresh_check(request: Request, user: User) -> str | None:
+    """The factor that confirmed this change: a posted code, or a key's `assertion` (JSON)."""
+    assertion = request.POST.get("assertion", "")
+    if assertion:
+        try:
+            checked_key(request, user, assertion)
+        except SecurityKeyRefusedError:
+            return None
+        return "security key"
     factor = _two_factor(request).verify(user, request.POST.get("code", ""))
     if factor == "recovery code":
         record_event(request, tags.USER_RECOVERY_CODE_USED, user)
@@ -128,7 +156,7 @@ def _fresh_check(request: Request, user: User) -> str | None:
 
 @view_config(route_name="twofactor.challenge", renderer=_TEMPLATES + "challenge.html")
 def challenge(request: Request) -> dict[str, Any] | Response:
-    """The second step of signing in: a TOTP or recovery code."""
+    """The second step of signing in: a TOTP or recovery code (or a key: securitykey_views)."""
     next_path = safe_next(request.params.get("next"))
     secret = request.cookies.get(CHALLENGE_COOKIE, "")
     links = AccountLinks(request.db)
@@ -136,14 +164,17 @@ def challenge(request: Request) -> dict[str, Any] | Response:
     if pending is None:
         return HTTPSeeOther(request.route_path("accounts.login"))
     if request.method != "POST":
-        return {"error": None, "next": next_path}
+        user = request.db.get_one(User, pending.user_id)
+        has_key = bool(security_keys(request).keys_of(user))
+        return {"error": None, "next": next_path, "has_key": has_key}
     user = request.db.get_one(User, pending.user_id)
     try:
         with throttled_login(request, user.username):
             factor = _checked_code(request, user)
     except InvalidSecondFactorError as exc:
         record_event(request, tags.USER_2FA_FAILURE, user)
-        return {"error": exc.message, "next": next_path}
+        has_key = bool(security_keys(request).keys_of(user))
+        return {"error": exc.message, "next": next_path, "has_key": has_key}
     if links.redeem(secret, LinkPurpose.SIGN_IN) is None:  # used by a racing request
         return HTTPSeeOther(request.route_path("accounts.login"))
     if factor == "recovery code":
@@ -174,6 +205,7 @@ def includeme(config: Any) -> None:
         "twofactor.totp": "/account/two-factor/totp",
         "twofactor.totp_remove": "/account/two-factor/totp/remove",
         "twofactor.recovery_codes": "/account/two-factor/recovery-codes",
+        "twofactor.key_remove": "/account/two-factor/keys/{key_id}/remove",
         "twofactor.challenge": "/account/login/two-factor",
     }
     for name, pattern in routes.items():

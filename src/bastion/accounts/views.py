@@ -32,6 +32,7 @@ from bastion.errors import BastionError
 from bastion.events import tags
 from bastion.events.requests import event_recorder
 from bastion.events.services import Actor
+from bastion.web.urls import public_url
 
 if TYPE_CHECKING:
     from pyramid.request import Request
@@ -107,7 +108,7 @@ def _send_link(request: Request, user: User, purpose: LinkPurpose, to: str) -> b
     links = AccountLinks(request.db)
     if purpose is LinkPurpose.VERIFY_EMAIL:
         secret = links.issue(user, purpose, _VERIFY_LIFETIME, email=to)
-        url = request.route_url("accounts.verify_email", secret=secret)
+        url = public_url(request, "accounts.verify_email", secret=secret)
         subject = "Verify your email address"
         body = (
             f"Hello {user.username},\n\nTo verify {to} for your account, open:\n\n{url}\n\n"
@@ -115,7 +116,7 @@ def _send_link(request: Request, user: User, purpose: LinkPurpose, to: str) -> b
         )
     else:
         secret = links.issue(user, purpose, _RESET_LIFETIME)
-        url = request.route_url("accounts.reset_password", secret=secret)
+        url = public_url(request, "accounts.reset_password", secret=secret)
         subject = "Reset your password"
         body = (
             f"Hello {user.username},\n\nTo choose a new password, open:\n\n{url}\n\n"
@@ -201,6 +202,15 @@ def login(request: Request) -> dict[str, Any] | Response:
         return {"error": exc.message, "username": username, "next": next_path}
     if service.passwords.needs_rehash(user.password_hash):
         user.password_hash = service.passwords.hash(password)
+    if _password_policy(request).is_known_breached(password):
+        # Signing in with it would keep a known-compromised password in use: no session, and
+        # a reset link to the verified address instead.
+        record_event(request, tags.USER_PASSWORD_BREACHED, user)
+        sent = _send_link(request, user, LinkPurpose.RESET_PASSWORD, user.email)
+        error = "This password appears in a known data breach, so it can no longer be used. " + (
+            "We mailed you a link to choose a new one." if sent else _MAIL_FAILED
+        )
+        return {"error": error, "username": username, "next": next_path}
     box: SecretBox = request.registry["secret_box"]
     if TwoFactor(request.db, box).is_enabled(user):
         return _begin_challenge(request, user, next_path)

@@ -13,6 +13,7 @@ from bastion.tokens.services import TokenService
 from bastion.upload.errors import AuthenticationRequiredError
 from bastion.upload.forms import UploadFormReader
 from bastion.upload.services import UploadOutcome, UploadService
+from bastion.web.urls import BaseUrlRequiredError, public_url
 
 if TYPE_CHECKING:
     from pyramid.request import Request
@@ -30,7 +31,7 @@ def file_upload(request: Request) -> Response:
         raise AuthenticationRequiredError
     settings: Settings = request.registry["settings"]
     if settings.require_2fa and not identity.has_second_factor:
-        raise SecondFactorRequiredError(request.route_url("twofactor.overview"))
+        raise SecondFactorRequiredError(_setup_url(request))
     reader = UploadFormReader(
         temp_dir=settings.data_dir / "tmp",
         max_file_bytes=settings.max_upload_bytes,
@@ -58,6 +59,13 @@ def file_upload(request: Request) -> Response:
             content_type="text/plain",
         )
     return Response("OK\n", content_type="text/plain")
+
+
+def _setup_url(request: Request) -> str:
+    try:
+        return public_url(request, "twofactor.overview")
+    except BaseUrlRequiredError:
+        return str(request.route_path("twofactor.overview"))
 
 
 def includeme(config: object) -> None:
