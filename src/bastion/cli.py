@@ -105,13 +105,13 @@ def serve(
     ctx: CliContext, *, host: str, port: int, workers: int, threads: int, data_dir: Path | None
 ) -> None:
     """Serve the index (initialising a new data directory first)."""
-    from bastion.server import serve as run_server  # noqa: PLC0415 - only `serve` needs gunicorn
+    from bastion.server import exec_server  # noqa: PLC0415 - only `serve` needs gunicorn
 
     # `bastion serve --data-dir DIR` is how the issue spells it; the global option works too.
     settings = ctx.settings if data_dir is None else ctx.settings.replace(data_dir=data_dir)
     _init_data_dir(settings)
     click.echo(f"Serving {settings.data_dir.resolve()} on http://{host}:{port}/", err=True)
-    run_server(settings, host=host, port=port, workers=workers, threads=threads)
+    exec_server(settings, host=host, port=port, workers=workers, threads=threads)
 
 
 @main.group()

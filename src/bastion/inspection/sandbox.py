@@ -27,13 +27,12 @@ logger = logging.getLogger(__name__)
 _OK, _REFUSED, _UNVERIFIABLE = "ok", "refused", "unverifiable"
 # File descriptors the child may open beyond those it has: the file, and a little slack.
 _SPARE_DESCRIPTORS = 4
-# What every child needs, imported once by the fork server. Each child also re-runs the parent's
-# main script (multiprocessing does, to find pickled functions); under `bastion serve` that is
-# the console script, whose one import is bastion.cli: preloaded, it costs nothing (else 1-2 s).
+# What every child needs, imported once by the fork server. Each child also re-imports the
+# parent's main module (multiprocessing does, to find pickled functions); under `bastion serve`
+# that is bastion.server, which imports little: preloaded, it costs nothing.
 _PRELOAD = [
     "__main__",
     __name__,
-    "bastion.cli",
     # Imports readme_renderer and renders sample descriptions, so children inherit what
     # docutils and Pygments import on first use (else 250-500 ms per upload).
     "bastion.inspection.warmup",
