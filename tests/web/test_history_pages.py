@@ -40,3 +40,14 @@ def test_owners_and_admins_see_a_projects_history_and_others_do_not(app, make_us
 
 def test_history_needs_a_signed_in_user(app):
     assert app.get("/account/events/").status_code == 303
+
+
+def test_only_admins_see_the_whole_trail(app, make_user):
+    make_user("carol", password=PASSWORD)
+    make_user("root", password=PASSWORD, is_admin=True)
+    sign_in(app)
+    assert app.get("/admin/events/", status="*").status_code == 403
+    admin = TestApp(app.app)
+    sign_in(admin, "root")
+    page = admin.get("/admin/events/")
+    assert page.text.count(tags.USER_LOGIN_SUCCESS) == 2  # carol's and root's

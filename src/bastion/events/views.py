@@ -1,7 +1,7 @@
-"""The audit trail on the web: a user's own history, and a project's history for its owners.
+"""The audit trail on the web: a user's own history, a project's for its owners, all for admins.
 
-Admins see any project's. Raw IP addresses are not shown here (the keyed hash tells repeated
-addresses apart); operators read them with `bastion events`.
+Raw IP addresses are not shown here (the keyed hash tells repeated addresses apart); operators
+read them with `bastion events`.
 """
 
 from __future__ import annotations
@@ -57,7 +57,17 @@ def project_events(request: Request) -> dict[str, Any]:
     }
 
 
+@view_config(route_name="events.all", renderer=_TEMPLATE)
+def all_events(request: Request) -> dict[str, Any]:
+    """Every event, for admins."""
+    user = current_user(request)
+    if not user.is_admin:
+        raise HTTPForbidden("Only admins see the whole audit trail.")
+    return {"heading": "Audit trail", "events": events_for(request.db, limit=_SHOWN)}
+
+
 def includeme(config: Any) -> None:
     """Register the history pages."""
     config.add_route("events.mine", "/account/events/")
     config.add_route("events.project", "/manage/project/{name}/history/")
+    config.add_route("events.all", "/admin/events/")
