@@ -204,11 +204,13 @@ def login(request: Request) -> dict[str, Any] | Response:
         user.password_hash = service.passwords.hash(password)
     if _password_policy(request).is_known_breached(password):
         # Signing in with it would keep a known-compromised password in use: no session, and
-        # a reset link to the verified address instead.
+        # a reset link to the account's address instead.
         record_event(request, tags.USER_PASSWORD_BREACHED, user)
         sent = _send_link(request, user, LinkPurpose.RESET_PASSWORD, user.email)
         error = "This password appears in a known data breach, so it can no longer be used. " + (
-            "We mailed you a link to choose a new one." if sent else _MAIL_FAILED
+            "We mailed you a link to choose a new one."
+            if sent
+            else "Use 'Forgot your password?' in a while to choose a new one."
         )
         return {"error": error, "username": username, "next": next_path}
     box: SecretBox = request.registry["secret_box"]
