@@ -23,9 +23,9 @@ from bastion.accounts.twofactor import TwoFactor
 from bastion.accounts.views import (
     CHALLENGE_COOKIE,
     current_user,
+    finish_challenge,
     record_event,
     safe_next,
-    start_session,
 )
 from bastion.events import tags
 
@@ -155,7 +155,7 @@ def challenge(request: Request) -> Response:
     pending = _pending_sign_in(request)
     if pending is None:
         return _json({"error": _PASSWORD_FIRST}, 403)
-    secret, link = pending
+    _, link = pending
     user = request.db.get_one(User, link.user_id)
     body = _json_body(request)
     try:
@@ -164,12 +164,9 @@ def challenge(request: Request) -> Response:
     except SecurityKeyRefusedError as exc:
         record_event(request, tags.USER_2FA_FAILURE, user, factor="webauthn", reason=exc.reason)
         return _json({"error": exc.message}, 403)
-    if AccountLinks(request.db).redeem(secret, LinkPurpose.SIGN_IN) is None:  # a racing request
-        return _json({"error": _PASSWORD_FIRST}, 403)
-    record_event(request, tags.USER_LOGIN_SUCCESS, user, second_factor="webauthn", key=key.name)
     response = _json({"redirect": safe_next(str(body.get("next", "")))})
-    response.headerlist.extend(start_session(request, user))
-    response.delete_cookie(CHALLENGE_COOKIE, path="/account/")
+    if not finish_challenge(request, user, response, second_factor="webauthn", key=key.name):
+        return _json({"error": _PASSWORD_FIRST}, 403)
     return response
 
 

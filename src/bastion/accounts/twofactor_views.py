@@ -22,9 +22,9 @@ from bastion.accounts.twofactor import TwoFactor
 from bastion.accounts.views import (
     CHALLENGE_COOKIE,
     current_user,
+    finish_challenge,
     record_event,
     safe_next,
-    start_session,
 )
 from bastion.events import tags
 
@@ -175,13 +175,11 @@ def challenge(request: Request) -> dict[str, Any] | Response:
         record_event(request, tags.USER_2FA_FAILURE, user)
         has_key = bool(security_keys(request).keys_of(user))
         return {"error": exc.message, "next": next_path, "has_key": has_key}
-    if links.redeem(secret, LinkPurpose.SIGN_IN) is None:  # used by a racing request
+    response = HTTPSeeOther(next_path)
+    if not finish_challenge(request, user, response, second_factor=factor):
         return HTTPSeeOther(request.route_path("accounts.login"))
     if factor == "recovery code":
         record_event(request, tags.USER_RECOVERY_CODE_USED, user)
-    record_event(request, tags.USER_LOGIN_SUCCESS, user, second_factor=factor)
-    response = HTTPSeeOther(next_path, headers=start_session(request, user))
-    response.delete_cookie(CHALLENGE_COOKIE, path="/account/")
     return response
 
 

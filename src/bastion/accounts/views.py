@@ -220,6 +220,21 @@ def login(request: Request) -> dict[str, Any] | Response:
     return HTTPSeeOther(next_path, headers=start_session(request, user))
 
 
+def finish_challenge(request: Request, user: User, response: Response, **details: object) -> bool:
+    """Spend the sign-in challenge and sign `user` in on `response`; False if already spent.
+
+    Shared by every second factor: the session cookie is added, the challenge cookie dropped,
+    and the sign-in recorded with `details` (which factor was used).
+    """
+    secret = request.cookies.get(CHALLENGE_COOKIE, "")
+    if AccountLinks(request.db).redeem(secret, LinkPurpose.SIGN_IN) is None:  # a racing request
+        return False
+    record_event(request, tags.USER_LOGIN_SUCCESS, user, **details)
+    response.headerlist.extend(start_session(request, user))
+    response.delete_cookie(CHALLENGE_COOKIE, path="/account/")
+    return True
+
+
 def _begin_challenge(request: Request, user: User, next_path: str) -> Response:
     """After the password: remember who is signing in (5 minutes) and ask for the code.
 
