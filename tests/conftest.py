@@ -134,7 +134,13 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
     The 2FA policy is off here, so that tests about uploads need not set up TOTP first; the
     policy's own tests (tests/accounts/test_two_factor_policy.py) turn it on.
     """
-    return Settings(data_dir=tmp_path / "data", database_url=database_url, require_2fa=False)
+    return Settings(
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        require_2fa=False,
+        # No publisher thread per test app: the signing tests publish when they choose.
+        tuf_publish_in_process=False,
+    )
 
 
 @pytest.fixture

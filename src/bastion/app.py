@@ -28,6 +28,8 @@ from bastion.errors import BastionError
 from bastion.inspection.limits import InspectionLimits
 from bastion.inspection.sandbox import Sandbox
 from bastion.server_secret import server_secret
+from bastion.signing.publisher import Publisher
+from bastion.signing.worker import PublisherThread
 from bastion.simple.cache import PageCache
 from bastion.storage import LocalStorage
 
@@ -67,6 +69,8 @@ def make_wsgi_app(settings: Settings, *, engines: Engines | None = None) -> Rout
     config.registry["sandbox"] = Sandbox(
         InspectionLimits.from_settings(settings), concurrency=settings.inspection_concurrency
     )
+    if settings.tuf_enabled:
+        _start_publisher(config, settings)
     config.set_security_policy(BastionSecurityPolicy())
     # Every unsafe request needs a CSRF token (the upload API opts out: it takes no cookies).
     # In a cookie, not a session, so the signed-out forms (sign in, register) are covered too.
@@ -91,6 +95,8 @@ def make_wsgi_app(settings: Settings, *, engines: Engines | None = None) -> Rout
     config.include("bastion.accounts.securitykey_views")
     config.include("bastion.tokens.views")
     config.include("bastion.events.views")
+    config.include("bastion.attestations.views")
+    config.include("bastion.signing.views")
     config.add_tween("bastion.app.security_headers_tween_factory")
     config.scan(
         "bastion",
@@ -98,12 +104,25 @@ def make_wsgi_app(settings: Settings, *, engines: Engines | None = None) -> Rout
             "bastion.db.migrations",
             "bastion.cli",
             "bastion.cli_support",
+            "bastion.attestations.cli",
             "bastion.events.cli",
             "bastion.tokens.cli",
+            "bastion.signing.cli",
+            "bastion.signing.client",
             "bastion.server",
         ],
     )
     return config.make_wsgi_app()
+
+
+def _start_publisher(config: Configurator, settings: Settings) -> None:
+    """Publish signed metadata from a thread of this process (see signing/worker.py)."""
+    publisher = Publisher(settings, config.registry["storage"], config.registry["engines"])
+    config.registry["tuf_publisher"] = publisher
+    if settings.tuf_publish_in_process:
+        thread = PublisherThread(publisher, settings.tuf_publish_interval_seconds)
+        config.registry["tuf_wake"] = thread.wake
+        thread.start()
 
 
 def _set_template_globals(config: Configurator, settings: Settings) -> None:

@@ -11,12 +11,17 @@ from sqlalchemy.orm import Session
 
 from bastion.accounts.policy import PasswordPolicy
 from bastion.accounts.services import UserService
+from bastion.attestations.cli import publisher
 from bastion.cli_support import CliContext, pass_context
 from bastion.config import Settings
 from bastion.db import schema
 from bastion.db.engine import make_engines
 from bastion.errors import BastionError
 from bastion.events.cli import events
+from bastion.signing import bootstrap, keys
+from bastion.signing.cli import tuf
+from bastion.signing.client.cli import verify
+from bastion.storage import LocalStorage
 from bastion.tokens.cli import token
 
 
@@ -83,6 +88,12 @@ def _init_data_dir(settings: Settings) -> None:
             click.echo("Created the database schema.")
         else:
             schema.ensure_current(engines.writer)
+        with Session(engines.writer) as session, session.begin():
+            storage = LocalStorage(settings.storage_dir)
+            if bootstrap.initialize_embedded(session, storage, settings):
+                click.echo("Created the TUF repository (signing is on).")
+                keys_dir = keys.keys_dir(settings)
+                click.echo(bootstrap.OFFLINE_KEYS_WARNING.format(keys_dir=keys_dir), err=True)
     except BastionError as exc:
         raise click.ClickException(exc.message) from None
     finally:
@@ -191,5 +202,15 @@ def _prompt_password() -> str:
     return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
 
 
+@main.group()
+def project() -> None:
+    """Projects: their trusted publisher."""
+
+
+project.add_command(publisher)
+
+
 main.add_command(token)
 main.add_command(events)
+main.add_command(tuf)
+main.add_command(verify)

@@ -99,6 +99,29 @@ class Settings:
     smtp_url: str = ""
     mail_from: str = "Bastion <bastion@localhost>"
     smtp_timeout_seconds: float = 10.0
+    # PEP 740 attestations (docs/attestations.md) are verified against the Sigstore trust root
+    # that sigstore-python ships: no network, but a root only as current as that package (and
+    # the copy in its cache directory). False refreshes it over TUF for every upload instead.
+    attestations_verify_offline: bool = True
+
+    # PEP 458 signing (docs/signing.md). With signing on, every change is queued for the
+    # publisher, which signs batches every tuf_publish_interval_seconds (or at once after a
+    # change, in process). The repository itself is created by `bastion tuf init` (by `bastion
+    # init` and `bastion serve` in the embedded default, when no online key URI is set).
+    tuf_enabled: bool = True
+    # The number of files the index expects to hold, which fixes the number of hash bins at
+    # `tuf init` (about sqrt(7.5 x files), a power of two; see docs/signing.md).
+    tuf_expected_files: int = 10_000
+    # The online key (timestamp, snapshot, bins) as a securesystemslib signer URI; empty means
+    # the embedded key file <data_dir>/keys/online.pem.
+    tuf_online_key_uri: str = ""
+    # Whether each web process runs a publisher thread (off where a separate worker publishes).
+    tuf_publish_in_process: bool = True
+    tuf_publish_interval_seconds: float = 1.0
+    # Pending changes signed in one publish, at most.
+    tuf_publish_batch: int = 1000
+    # Versions of each bin and of the snapshot kept in storage after newer ones appear.
+    tuf_keep_versions: int = 20
 
     @property
     def storage_dir(self) -> Path:

@@ -6,8 +6,10 @@ import importlib
 
 _MODEL_MODULES = (
     "bastion.accounts.models",
+    "bastion.attestations.models",
     "bastion.events.models",
     "bastion.packaging.models",
+    "bastion.signing.models",
     "bastion.tokens.models",
 )
 

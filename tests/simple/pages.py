@@ -41,6 +41,8 @@ class FileLink:
     # PEP 700 (JSON only; None on HTML pages).
     size: int | None = None
     upload_time: str | None = None
+    # PEP 740: the provenance URL resolved against the page, as a path on the app, or None.
+    provenance: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -166,6 +168,9 @@ def _project_from_html(url: str, response) -> ProjectPage:
             dist_info_metadata=_hash_value(attrs.get("data-dist-info-metadata")),
             # data-yanked present but empty (or valueless) means yanked without a reason.
             yanked=(attrs["data-yanked"] or True) if "data-yanked" in attrs else False,
+            provenance=_resolve(url, str(attrs["data-provenance"]))
+            if attrs.get("data-provenance")
+            else None,
         )
     name = parsed.title.removeprefix("Links for ").strip()
     return ProjectPage(
@@ -193,6 +198,7 @@ def _project_from_json(url: str, response) -> ProjectPage:
             yanked=entry.get("yanked", False),
             size=entry.get("size"),
             upload_time=entry.get("upload-time"),
+            provenance=_resolve(url, entry["provenance"]) if entry.get("provenance") else None,
         )
     status = body.get("project-status") or {}
     return ProjectPage(

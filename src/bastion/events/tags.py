@@ -8,6 +8,8 @@ from __future__ import annotations
 
 PROJECT_CREATED = "project:project:created"
 PROJECT_FILE_UPLOADED = "project:file:uploaded"
+PROJECT_PUBLISHER_BOUND = "project:publisher:bound"
+PROJECT_PUBLISHER_UNBOUND = "project:publisher:unbound"
 USER_TOKEN_CREATED = "user:token:created"  # noqa: S105 - a tag, not a secret
 USER_TOKEN_REVOKED = "user:token:revoked"  # noqa: S105 - a tag, not a secret
 USER_ACCOUNT_CREATED = "user:account:created"

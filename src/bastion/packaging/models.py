@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -149,6 +150,9 @@ class File(Base):
     path: Mapped[str] = mapped_column(String(400), unique=True)
     # PEP 658: the METADATA file extracted from a wheel, served at <url>.metadata.
     metadata_sha256: Mapped[str | None] = mapped_column(String(64))
+    # PEP 740: whether attestations were verified and stored (bastion.attestations) with the
+    # file; here, so that a simple page renders from the file rows alone.
+    has_provenance: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     upload_time: Mapped[datetime.datetime] = mapped_column(UTCDateTime, default=utcnow)
     uploader_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True

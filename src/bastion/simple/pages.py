@@ -3,6 +3,8 @@
 Pages are rendered to bytes once per project serial and cached (see cache.py), so this code is
 written for clarity, not speed. File URLs are relative to the page (`../../packages/...`), which
 PEP 503 and PEP 691 allow, so a page does not depend on the host name it was requested under.
+PEP 740 asks for a fully qualified `provenance` URL; ours is relative too, for the same reason
+(see docs/attestations.md).
 """
 
 from __future__ import annotations
@@ -11,8 +13,10 @@ import json
 from collections.abc import Sequence
 from html import escape
 from typing import Any
+from urllib.parse import quote
 
 from bastion.packaging.models import File, Project, Release
+from bastion.packaging.services import ProjectService
 
 # PEP 629 repository version: 1.4 is PEP 792 (project status); 1.1 added PEP 700's fields.
 API_VERSION = "1.4"
@@ -21,6 +25,14 @@ _FILE_URL_PREFIX = "../../"
 
 def _file_url(dist_file: File) -> str:
     return _FILE_URL_PREFIX + dist_file.path
+
+
+def _provenance_url(project: Project, release: Release, dist_file: File) -> str | None:
+    """The file's PEP 740 provenance in the Integrity API, relative to the page; None without."""
+    if not dist_file.has_provenance:
+        return None
+    parts = (project.normalized_name, release.version, dist_file.filename)
+    return _FILE_URL_PREFIX + "integrity/" + "/".join(quote(p) for p in parts) + "/provenance"
 
 
 def _upload_time(dist_file: File) -> str:
@@ -34,10 +46,23 @@ def _yanked(release: Release) -> str | bool:
     return release.yanked_reason or True
 
 
+def render_project(projects: ProjectService, project: Project, *, as_json: bool) -> bytes:
+    """A project's page as served (and as signed, see bastion.signing.publisher).
+
+    The bytes depend only on the database at the project's serial, never on the request, so
+    the page a client fetches and the one TUF vouches for are the same bytes.
+    """
+    releases = projects.releases(project)
+    files = [(release, dist_file) for release in releases for dist_file in release.files]
+    if as_json:
+        return project_json(project, files, [release.version for release in releases])
+    return project_html(project, files)
+
+
 def project_json(
     project: Project, files: Sequence[tuple[Release, File]], versions: Sequence[str]
 ) -> bytes:
-    """The PEP 691 JSON page of one project (with PEP 700, 714 and 792 fields)."""
+    """The PEP 691 JSON page of one project (with PEP 700, 714, 740 and 792 fields)."""
     status: dict[str, Any] = {"status": project.status}
     if project.status_reason:
         status["reason"] = project.status_reason
@@ -46,12 +71,12 @@ def project_json(
         "name": project.normalized_name,
         "project-status": status,
         "versions": list(versions),
-        "files": [_file_json(release, dist_file) for release, dist_file in files],
+        "files": [_file_json(project, release, dist_file) for release, dist_file in files],
     }
     return json.dumps(page, separators=(",", ":")).encode()
 
 
-def _file_json(release: Release, dist_file: File) -> dict[str, Any]:
+def _file_json(project: Project, release: Release, dist_file: File) -> dict[str, Any]:
     core_metadata: dict[str, str] | bool = (
         {"sha256": dist_file.metadata_sha256} if dist_file.metadata_sha256 else False
     )
@@ -69,11 +94,15 @@ def _file_json(release: Release, dist_file: File) -> dict[str, Any]:
     }
     if entry["requires-python"] is None:
         del entry["requires-python"]
+    # PEP 740: optional; left out (rather than null) for a file without, as in the HTML.
+    provenance = _provenance_url(project, release, dist_file)
+    if provenance is not None:
+        entry["provenance"] = provenance
     return entry
 
 
 def project_html(project: Project, files: Sequence[tuple[Release, File]]) -> bytes:
-    """The PEP 503 HTML page of one project (with PEP 592, 629, 658, 714, 792 attributes)."""
+    """The PEP 503 HTML page of one project (with PEP 592, 629, 658, 714, 740, 792 attributes)."""
     lines = [
         "<!DOCTYPE html>",
         "<html>",
@@ -90,12 +119,14 @@ def project_html(project: Project, files: Sequence[tuple[Release, File]]) -> byt
         "  <body>",
         f"    <h1>Links for {escape(project.normalized_name)}</h1>",
     ]
-    lines += [f"    {_file_anchor(release, dist_file)}<br>" for release, dist_file in files]
+    lines += [
+        f"    {_file_anchor(project, release, dist_file)}<br>" for release, dist_file in files
+    ]
     lines += ["  </body>", "</html>", ""]
     return "\n".join(lines).encode()
 
 
-def _file_anchor(release: Release, dist_file: File) -> str:
+def _file_anchor(project: Project, release: Release, dist_file: File) -> str:
     attributes = [f'href="{escape(_file_url(dist_file))}#sha256={dist_file.sha256_digest}"']
     if dist_file.requires_python:
         attributes.append(f'data-requires-python="{escape(dist_file.requires_python)}"')
@@ -106,6 +137,9 @@ def _file_anchor(release: Release, dist_file: File) -> str:
     yanked = _yanked(release)
     if yanked is not False:
         attributes.append(f'data-yanked="{escape(yanked) if isinstance(yanked, str) else ""}"')
+    provenance = _provenance_url(project, release, dist_file)
+    if provenance is not None:
+        attributes.append(f'data-provenance="{escape(provenance)}"')
     return f"<a {' '.join(attributes)}>{escape(dist_file.filename)}</a>"
 
 

@@ -126,11 +126,7 @@ def simple_project(request: Request) -> Response:
         raise HTTPNotFound(f"No project named {raw_name!r} on this index.")
 
     def render() -> bytes:
-        releases = projects.releases(project)
-        files = [(release, f) for release in releases for f in release.files]
-        if fmt.is_json:
-            return pages.project_json(project, files, [r.version for r in releases])
-        return pages.project_html(project, files)
+        return pages.render_project(projects, project, as_json=fmt.is_json)
 
     key = ("project", normalized, project.last_serial, fmt.is_json)
     return _page_response(request, fmt, project.last_serial, key, render)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from bastion.accounts.models import User
 from bastion.accounts.ratelimits import RateLimit
 from bastion.accounts.security import Identity
+from bastion.attestations.errors import AttestationsUnavailableError
 from bastion.db.types import utcnow
 from bastion.events import tags
 from bastion.events.services import Actor, EventRecorder
@@ -49,7 +50,7 @@ from bastion.packaging.models import (
     Role,
     RoleName,
 )
-from bastion.packaging.names import validate_name
+from bastion.packaging.names import NormalizedName, validate_name
 from bastion.packaging.paths import file_path, metadata_path
 from bastion.packaging.versions import canonical_version, parse_public_version
 from bastion.tokens.errors import TokenScopeError
@@ -69,7 +70,9 @@ if TYPE_CHECKING:
 
     from packaging.metadata import Metadata
 
+    from bastion.attestations.services import UploadAttestations, VerifiedProvenance
     from bastion.inspection.inspector import InspectionReport
+    from bastion.signing.changes import PendingChanges
     from bastion.storage import Storage
     from bastion.upload.forms import UploadedFile, UploadForm
 
@@ -108,8 +111,11 @@ class UploadService:
         session: Session,
         storage: Storage,
         inspector: Inspector,
+        *,
         events: EventRecorder | None = None,
         project_creation_limit: RateLimit | None = None,
+        signing: PendingChanges | None = None,
+        attestations: UploadAttestations | None = None,
     ) -> None:
         self.session = session
         self.storage = storage
@@ -117,6 +123,10 @@ class UploadService:
         # None only where nobody is accountable for the writes (benchmark fills).
         self.events = events
         self.project_creation_limit = project_creation_limit
+        # None when signing is off: nothing is queued for the TUF publisher.
+        self.signing = signing
+        # None where no attestations are verified (benchmark fills): uploads with them fail.
+        self.attestations = attestations
 
     def upload(self, form: UploadForm, identity: Identity) -> UploadResult:
         """Validate `form` and add its file to its project (created if new), atomically.
@@ -130,6 +140,9 @@ class UploadService:
             InvalidFilenameError, FiletypeMismatchError, FilenameMismatchError,
             MissingDigestError, DigestMismatchError, InvalidArchiveError,
             MetadataMismatchError: the upload itself is wrong (400).
+            AttestationError: the attestations are malformed, of an unknown or repeated type,
+                do not verify, or the project has no trusted publisher (400; see
+                bastion.attestations.errors).
             ForbiddenUploadError: the uploader may not upload to this project (403).
             TokenScopeError: the API token is not scoped to this project (403).
             FileAlreadyExistsError, FilenameReusedError: the filename is taken (400).
@@ -145,6 +158,9 @@ class UploadService:
         normalized_name = validate_name(form_metadata.name)
         version = parse_public_version(str(form_metadata.version))
         check_filename_matches(dist, normalized_name=normalized_name, version=version)
+        # Also before the first query: checking signatures takes time, and the project's
+        # publisher is read outside this session.
+        provenance = self._verify_attestations(form, dist.filename, normalized_name)
         # Before the first query (see above).
         core_metadata_bytes = self._inspect(form.file.path, dist.filename)
         artifact_metadata = metadata_from_bytes(core_metadata_bytes)
@@ -168,6 +184,7 @@ class UploadService:
         if dist.packagetype is PackageType.SDIST:
             self._check_no_other_sdist(release, dist.filename)
         dist_file = self._add_file(release, dist, form.file, artifact_metadata, uploader)
+        dist_file.has_provenance = provenance is not None
         served_metadata = None
         if dist.packagetype is PackageType.WHEEL:
             served_metadata = core_metadata_bytes
@@ -181,6 +198,8 @@ class UploadService:
             if "release_id" in str(exc.orig):
                 raise SdistExistsError(dist.filename, None) from None
             raise FileAlreadyExistsError(dist.filename) from None
+        if provenance is not None and self.attestations is not None:
+            self.attestations.record(self.session, project, dist_file, provenance)
         self._journal(
             project, str(version), f"add {dist.python_version} file {dist.filename}", uploader
         )
@@ -192,6 +211,8 @@ class UploadService:
             version=str(version),
             sha256=dist_file.sha256_digest,
         )
+        if self.signing is not None:
+            self.signing.project_changed(normalized_name)
         self._store(dist_file, form.file, served_metadata)
         return UploadResult(UploadOutcome.CREATED, dist_file)
 
@@ -205,6 +226,22 @@ class UploadService:
             return self.inspector.inspect(path, filename).core_metadata
         except RefusedArchiveError as refused:
             raise InvalidArchiveError(filename, refused.reason) from None
+
+    def _verify_attestations(
+        self, form: UploadForm, filename: str, normalized_name: NormalizedName
+    ) -> VerifiedProvenance | None:
+        """The verified provenance of the upload's PEP 740 attestations; None without any."""
+        values = form.fields.get("attestations")
+        if values is None:
+            return None
+        if self.attestations is None:
+            raise AttestationsUnavailableError
+        return self.attestations.verify(
+            values,
+            normalized_name=normalized_name,
+            filename=filename,
+            sha256=form.file.sha256,
+        )
 
     def _existing_file(self, uploaded: UploadedFile) -> File | None:
         """The stored file this upload repeats exactly, or None.

@@ -8,7 +8,9 @@ from pyramid.response import Response
 from pyramid.view import view_config
 
 from bastion.accounts.errors import SecondFactorRequiredError
+from bastion.attestations.services import UploadAttestations
 from bastion.events.requests import event_recorder
+from bastion.signing.changes import pending_changes
 from bastion.tokens.services import TokenService
 from bastion.upload.errors import AuthenticationRequiredError
 from bastion.upload.forms import UploadFormReader
@@ -45,6 +47,11 @@ def file_upload(request: Request) -> Response:
             request.registry["sandbox"],
             events=event_recorder(request),
             project_creation_limit=request.registry["rate_limits"].project_creation,
+            signing=pending_changes(request),
+            attestations=UploadAttestations(
+                request.registry["session_factories"].reader,
+                offline=settings.attestations_verify_offline,
+            ),
         )
         result = service.upload(form, identity)
         if identity.token_id is not None:

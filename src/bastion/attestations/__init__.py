@@ -1,0 +1,1 @@
+"""PEP 740 attestations: trusted publishers, verification on upload, and the Integrity API."""
