@@ -44,10 +44,10 @@ class CanonicalObject:
     """
 
     def __init__(self, members: Mapping[str, str] | None = None) -> None:
-        self._parts: list[str] = []
-        self._positions: dict[str, int] = {}
-        for key in sorted(members or {}):
-            self._insert_sorted(key, (members or {})[key])
+        members = members or {}
+        keys = sorted(members)
+        self._parts: list[str] = [f"{encode_string(key)}:{members[key]}" for key in keys]
+        self._positions: dict[str, int] = {key: index for index, key in enumerate(keys)}
 
     def __len__(self) -> int:
         return len(self._parts)

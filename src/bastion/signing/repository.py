@@ -142,22 +142,20 @@ def initialize(session: Session, storage: Storage, keys: InitKeys, *, bit_length
         expires = now + LIFETIMES[offline_role]
         session.add(TufRole(name=offline_role.value, version=1, expires=expires))
 
-    meta = CanonicalObject(
-        {
-            f"{RoleName.TARGETS}.json": documents.meta_entry(1),
-            f"{RoleName.BINS}.json": documents.meta_entry(1),
-        }
-    )
+    meta = {
+        f"{RoleName.TARGETS}.json": documents.meta_entry(1),
+        f"{RoleName.BINS}.json": documents.meta_entry(1),
+    }
     bin_expires = now + BIN_LIFETIME
     for index in range(2**bit_length):
         name = bin_name(index, bit_length)
         signed = documents.bin_signed(1, bin_expires, [])
         put_metadata(storage, name, 1, documents.signed_envelope(signed, [keys.online]))
         session.add(TufRole(name=name, version=1, expires=bin_expires))
-        meta.set(f"{name}.json", documents.meta_entry(1))
+        meta[f"{name}.json"] = documents.meta_entry(1)
     snapshot_expires = now + LIFETIMES[RoleName.SNAPSHOT]
     snapshot = documents.signed_envelope(
-        documents.snapshot_signed(1, snapshot_expires, meta), [keys.online]
+        documents.snapshot_signed(1, snapshot_expires, CanonicalObject(meta)), [keys.online]
     )
     put_metadata(storage, RoleName.SNAPSHOT, 1, snapshot)
     session.add(TufRole(name=RoleName.SNAPSHOT.value, version=1, expires=snapshot_expires))
