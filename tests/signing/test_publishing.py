@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import hashlib
 import json
 
 from sqlalchemy import select, update
@@ -46,7 +45,6 @@ def test_an_upload_is_signed_with_its_simple_pages(signed_app, publisher, sessio
     served_html = signed_app.get("/simple/sample-project/", headers={"Accept": "text/html"}).body
     assert verified["simple/sample-project/index.html"] == served_html
     assert session.query(TufPendingChange).count() == 0
-    assert hashlib.sha256(served_json).hexdigest()
 
 
 def _queue(session, project: str) -> None:

@@ -14,15 +14,20 @@ from tests.signing.clients import initial_root, updater, verify_all_targets
 from tests.simple.publishing import publish
 
 
-def _rotate_online_key(session, storage, settings, publisher):
+def _draft_rotation(session, storage, settings, new_online):
+    """A rotation to `new_online`, signed with the embedded offline keys (not yet published)."""
     offline = embedded_keys(settings)
-    change = rotation.online_key_rotation(
+    return rotation.online_key_rotation(
         session,
         storage,
         root_signers=offline.root,
         targets_signer=offline.targets,
-        new_online=keys.replace_embedded_online_key(settings),
+        new_online=new_online,
     )
+
+
+def _rotate_online_key(session, storage, settings, publisher):
+    change = _draft_rotation(session, storage, settings, keys.replace_embedded_online_key(settings))
     session.commit()
     return publisher.publish(rotation=change)
 
@@ -64,7 +69,7 @@ def test_the_root_ceremony_needs_a_threshold_of_old_and_new_keys(
         rotation.publish_root(session, storage, once)
     twice = rotation.sign_draft(once, second_key)
     assert rotation.publish_root(session, storage, twice) == 2
-    assert signed_app.get("/tuf/2.root.json", status=404)  # not before the commit
+    signed_app.get("/tuf/2.root.json", status=404)  # not served before the commit
     session.commit()
     repository.promote_root(storage, 2)
 
@@ -103,13 +108,7 @@ def test_a_rotation_drafted_before_a_root_ceremony_is_refused(
     """It would replace root 2, which clients may hold already."""
     root = initial_root(signed_app)
     offline = embedded_keys(signed_settings)
-    stale = rotation.online_key_rotation(
-        session,
-        storage,
-        root_signers=offline.root,
-        targets_signer=offline.targets,
-        new_online=CryptoSigner.generate_ed25519(),
-    )
+    stale = _draft_rotation(session, storage, signed_settings, CryptoSigner.generate_ed25519())
     draft = rotation.sign_draft(rotation.draft_root(session, storage), offline.root[0])
     rotation.publish_root(session, storage, draft)
     session.commit()
@@ -131,14 +130,7 @@ def test_a_rotation_that_fails_to_commit_publishes_no_root(
     publish(signed_app, alice, build_wheel("rotated", "1.0"))
     publisher.publish()
     updater(signed_app, root, tmp_path / "client")
-    offline = embedded_keys(signed_settings)
-    change = rotation.online_key_rotation(
-        session,
-        storage,
-        root_signers=offline.root,
-        targets_signer=offline.targets,
-        new_online=CryptoSigner.generate_ed25519(),
-    )
+    change = _draft_rotation(session, storage, signed_settings, CryptoSigner.generate_ed25519())
     session.rollback()
 
     def refuse(self):
@@ -153,12 +145,8 @@ def test_a_rotation_that_fails_to_commit_publishes_no_root(
     publisher.publish()
     updater(signed_app, root, tmp_path / "client")  # the returning client is not locked out
     # Drafting the rotation again (it was never published) works.
-    again = rotation.online_key_rotation(
-        session,
-        storage,
-        root_signers=offline.root,
-        targets_signer=offline.targets,
-        new_online=keys.replace_embedded_online_key(signed_settings),
+    again = _draft_rotation(
+        session, storage, signed_settings, keys.replace_embedded_online_key(signed_settings)
     )
     session.rollback()
     publisher.publish(rotation=again)

@@ -49,12 +49,6 @@ class CanonicalObject:
         self._parts: list[str] = [f"{encode_string(key)}:{members[key]}" for key in keys]
         self._positions: dict[str, int] = {key: index for index, key in enumerate(keys)}
 
-    def __len__(self) -> int:
-        return len(self._parts)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._positions
-
     def set(self, key: str, encoded_value: str) -> None:
         """Set member `key` to an already-encoded value."""
         part = f"{encode_string(key)}:{encoded_value}"

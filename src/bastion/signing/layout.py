@@ -56,10 +56,8 @@ LIFETIMES = {
     RoleName.TIMESTAMP: datetime.timedelta(days=1),
 }
 BIN_LIFETIME = datetime.timedelta(days=1)
-# Re-sign online metadata when less than this is left, offline metadata (when its keys are
-# at hand) when less than 30 days are left.
+# Re-sign online metadata when less than this is left (offline metadata waits for its keys).
 ONLINE_REFRESH_MARGIN = datetime.timedelta(hours=12)
-OFFLINE_REFRESH_MARGIN = datetime.timedelta(days=30)
 
 
 def bit_length_for(expected_files: int) -> int:

@@ -314,9 +314,9 @@ class Publisher:
         wanted = {
             package_target(normalized, filename): (size, sha256) for filename, size, sha256 in files
         }
-        projects = ProjectService(session)
+        rendered = pages.render_project_pages(ProjectService(session), project)
         for page_filename, as_json in PAGE_FILENAMES.items():
-            page = pages.render_project(projects, project, as_json=as_json)
+            page = rendered[as_json]
             sha256 = hashlib.sha256(page).hexdigest()
             path = page_target(normalized, page_filename)
             key = hashed_target_key(path, sha256)

@@ -52,11 +52,20 @@ def render_project(projects: ProjectService, project: Project, *, as_json: bool)
     The bytes depend only on the database at the project's serial, never on the request, so
     the page a client fetches and the one TUF vouches for are the same bytes.
     """
+    return render_project_pages(projects, project, formats=(as_json,))[as_json]
+
+
+def render_project_pages(
+    projects: ProjectService, project: Project, *, formats: Sequence[bool] = (True, False)
+) -> dict[bool, bytes]:
+    """The project's pages in each of `formats` (True: JSON), from one load of its releases."""
     releases = projects.releases(project)
     files = [(release, dist_file) for release in releases for dist_file in release.files]
-    if as_json:
-        return project_json(project, files, [release.version for release in releases])
-    return project_html(project, files)
+    versions = [release.version for release in releases]
+    return {
+        as_json: project_json(project, files, versions) if as_json else project_html(project, files)
+        for as_json in formats
+    }
 
 
 def project_json(
