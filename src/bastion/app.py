@@ -32,6 +32,7 @@ from bastion.signing.publisher import Publisher
 from bastion.signing.worker import PublisherThread
 from bastion.simple.cache import PageCache
 from bastion.storage import LocalStorage
+from bastion.web.responses import error_response
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +68,9 @@ def make_wsgi_app(settings: Settings, *, engines: Engines | None = None) -> Rout
         else SecretBox.from_server_secret(config.registry["server_secret"])
     )
     config.registry["sandbox"] = Sandbox(
-        InspectionLimits.from_settings(settings), concurrency=settings.inspection_concurrency
+        InspectionLimits.from_settings(settings),
+        concurrency=settings.inspection_concurrency,
+        scan=settings.malware_scan,
     )
     if settings.tuf_enabled:
         _start_publisher(config, settings)
@@ -152,13 +155,7 @@ def security_headers_tween_factory(
 @view_config(context=BastionError)
 def bastion_error(exc: BastionError, request: Request) -> Response:  # noqa: ARG001
     """A client error: its one line goes in the status line (twine shows only that) and body."""
-    phrase = exc.message.encode("latin-1", "replace").decode("latin-1")
-    response = Response(f"{exc.message}\n", content_type="text/plain", charset="utf-8")
-    response.status = f"{exc.status_code} {phrase}"
-    response.headers.update(exc.headers)
-    if exc.status_code == 401:  # noqa: PLR2004 - HTTP status
-        response.headers["WWW-Authenticate"] = 'Basic realm="Bastion"'
-    return response
+    return error_response(exc)
 
 
 @view_config(context=BadCSRFToken)

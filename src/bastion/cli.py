@@ -18,6 +18,7 @@ from bastion.db import schema
 from bastion.db.engine import make_engines
 from bastion.errors import BastionError
 from bastion.events.cli import events
+from bastion.malware.cli import scan
 from bastion.signing import bootstrap, keys
 from bastion.signing.cli import tuf
 from bastion.signing.client.cli import verify
@@ -214,3 +215,4 @@ main.add_command(token)
 main.add_command(events)
 main.add_command(tuf)
 main.add_command(verify)
+main.add_command(scan)

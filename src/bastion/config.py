@@ -49,6 +49,11 @@ class Settings:
     inspection_timeout_seconds: float = 60.0
     # Inspections running at once in each web process; more wait their turn.
     inspection_concurrency: int = 4
+    # The malware scanner (docs/detection.md): every upload is scanned in the inspection
+    # sandbox; `block` verdicts hold the file, `review` verdicts publish it and queue it for
+    # moderators, or hold it too when malware_hold_reviewed is on.
+    malware_scan: bool = True
+    malware_hold_reviewed: bool = False
     # The key for keyed hashes (IP addresses in the audit trail). Empty means the one in
     # <data_dir>/secret.key, generated on first use; several hosts must share one.
     secret_key: str = ""

@@ -8,6 +8,7 @@ _MODEL_MODULES = (
     "bastion.accounts.models",
     "bastion.attestations.models",
     "bastion.events.models",
+    "bastion.malware.models",
     "bastion.packaging.models",
     "bastion.signing.models",
     "bastion.tokens.models",

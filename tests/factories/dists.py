@@ -83,9 +83,10 @@ def build_wheel(
     filename: str | None = None,
     metadata: bytes | None = None,
     module_source: str = "VALUE = 1\n",
+    extra_files: dict[str, bytes] | None = None,
     **metadata_fields: object,
 ) -> Dist:
-    """A pure-Python wheel with METADATA, WHEEL and a correct RECORD."""
+    """A pure-Python wheel with METADATA, WHEEL and a correct RECORD (plus `extra_files`)."""
     stem = f"{_escaped(name)}-{version}"
     dist_info = f"{stem}.dist-info"
     metadata = metadata or core_metadata(name, version, **metadata_fields)  # type: ignore[arg-type]
@@ -95,6 +96,7 @@ def build_wheel(
         f"{dist_info}/WHEEL": b"Wheel-Version: 1.0\nGenerator: bastion-tests\nRoot-Is-Purelib: true\nTag: "
         + tag.encode()
         + b"\n",
+        **(extra_files or {}),
     }
     record_lines = [
         f"{path},sha256={_urlsafe_digest(data)},{len(data)}" for path, data in members.items()
@@ -122,15 +124,20 @@ def build_sdist(
     filename: str | None = None,
     top: str | None = None,
     metadata: bytes | None = None,
+    extra_files: dict[str, bytes] | None = None,
     **metadata_fields: object,
 ) -> Dist:
-    """An sdist: one top-level `{name}-{version}/` (or `top`) with PKG-INFO and pyproject.toml."""
+    """An sdist: one top-level `{name}-{version}/` (or `top`) with PKG-INFO and pyproject.toml.
+
+    `extra_files` are added (or replace members) under the top-level directory.
+    """
     top = top or f"{_escaped(name)}-{version}"
     metadata = metadata or core_metadata(name, version, **metadata_fields)  # type: ignore[arg-type]
     members = {
         f"{top}/PKG-INFO": metadata,
         f"{top}/pyproject.toml": b'[build-system]\nrequires = ["flit_core"]\nbuild-backend = "flit_core.buildapi"\n',
         f"{top}/{_escaped(name)}/__init__.py": b"VALUE = 1\n",
+        **{f"{top}/{path}": data for path, data in (extra_files or {}).items()},
     }
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz", format=tarfile.PAX_FORMAT) as archive:

@@ -10,6 +10,8 @@ PROJECT_CREATED = "project:project:created"
 PROJECT_FILE_UPLOADED = "project:file:uploaded"
 PROJECT_PUBLISHER_BOUND = "project:publisher:bound"
 PROJECT_PUBLISHER_UNBOUND = "project:publisher:unbound"
+# An upload of the user's kept from publication by the malware scanner's verdict.
+USER_UPLOAD_HELD = "user:upload:held"
 USER_TOKEN_CREATED = "user:token:created"  # noqa: S105 - a tag, not a secret
 USER_TOKEN_REVOKED = "user:token:revoked"  # noqa: S105 - a tag, not a secret
 USER_ACCOUNT_CREATED = "user:account:created"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bastion.inspection.budget import Budget
 from bastion.inspection.descriptions import check_description_renders
@@ -15,6 +16,9 @@ from bastion.inspection.errors import RefusedArchiveError
 from bastion.inspection.limits import InspectionLimits
 from bastion.inspection.sdists import inspect_sdist
 from bastion.inspection.wheels import inspect_wheel
+
+if TYPE_CHECKING:
+    from bastion.malware.scanner import ScanResult
 
 
 @dataclasses.dataclass(frozen=True)
@@ -24,6 +28,9 @@ class InspectionReport:
     core_metadata: bytes
     members: int
     uncompressed_bytes: int
+    # The malware scanner's verdict, when the sandbox was asked to scan (it runs after the
+    # inspection has accepted the file, in the same limited process).
+    scan: ScanResult | None = None
 
 
 def inspect_distribution(path: Path, filename: str, limits: InspectionLimits) -> InspectionReport:

@@ -10,6 +10,7 @@ process carries on serving.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import multiprocessing
 import resource
@@ -21,6 +22,7 @@ from typing import Any
 from bastion.inspection.errors import RefusedArchiveError
 from bastion.inspection.inspector import InspectionReport, inspect_distribution
 from bastion.inspection.limits import InspectionLimits
+from bastion.malware.uploads import scan_upload
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +38,8 @@ _PRELOAD = [
     # Imports readme_renderer and renders sample descriptions, so children inherit what
     # docutils and Pygments import on first use (else 250-500 ms per upload).
     "bastion.inspection.warmup",
+    # Compiles the malware scanner's YARA rules once, for every child to inherit.
+    "bastion.malware.warmup",
 ]
 
 
@@ -46,8 +50,10 @@ class UnverifiableArchiveError(RefusedArchiveError):
 class Sandbox:
     """Inspects files in limited child processes, at most `concurrency` at a time."""
 
-    def __init__(self, limits: InspectionLimits, *, concurrency: int) -> None:
+    def __init__(self, limits: InspectionLimits, *, concurrency: int, scan: bool = False) -> None:
         self.limits = limits
+        # Whether each child also runs the malware scanner on the file it accepted.
+        self.scan = scan
         self._context = multiprocessing.get_context("forkserver")
         # The child forks from a server that has imported everything an inspection needs,
         # so no inspection pays for importing docutils.
@@ -72,7 +78,9 @@ class Sandbox:
     def _run(self, path: Path, filename: str) -> tuple[str, Any]:
         receiver, sender = self._context.Pipe(duplex=False)
         process = self._context.Process(
-            target=_child_main, args=(str(path), filename, self.limits, sender), daemon=True
+            target=_child_main,
+            args=(str(path), filename, self.limits, self.scan, sender),
+            daemon=True,
         )
         process.start()
         sender.close()
@@ -101,11 +109,19 @@ def _describe_death(exitcode: int | None) -> str:
     return "the inspection process failed"
 
 
-def _child_main(path: str, filename: str, limits: InspectionLimits, sender: Connection) -> None:
-    """The child: limit itself, inspect, send back one (kind, payload) pair."""
+def _child_main(
+    path: str,
+    filename: str,
+    limits: InspectionLimits,
+    scan: bool,  # noqa: FBT001 - multiprocessing passes the arguments by position
+    sender: Connection,
+) -> None:
+    """The child: limit itself, inspect (and scan), send back one (kind, payload) pair."""
     _limit_resources(limits)
     try:
         report = inspect_distribution(Path(path), filename, limits)
+        if scan:
+            report = dataclasses.replace(report, scan=scan_upload(Path(path)))
     except RefusedArchiveError as exc:
         sender.send((_REFUSED, exc.reason))
     except MemoryError:

@@ -13,6 +13,7 @@ UploadError
   FilenameReusedError           the filename belonged to a since-deleted file (400)
   SdistExistsError              the release already has an sdist under another filename (400)
   FiletypeMismatchError         the form's filetype disagrees with the file extension
+  HeldForReviewError            the malware scanner's verdict holds the file for review (403)
 """
 
 from __future__ import annotations
@@ -142,4 +143,21 @@ class FiletypeMismatchError(UploadError):
     def __init__(self, filename: str, filetype: str, expected: str) -> None:
         super().__init__(
             f"The filetype {filetype!r} does not match {filename!r}: expected {expected!r}."
+        )
+
+
+class HeldForReviewError(UploadError):
+    """The scanner's verdict keeps the file from publication until a moderator decides.
+
+    Not raised: the upload's transaction must commit (the verdict and the evidence), so the
+    view renders it as a response instead.
+    """
+
+    status_code = 403
+
+    def __init__(self, filename: str, verdict: str, reason: str) -> None:
+        super().__init__(
+            f"The file {filename!r} is held for review ({verdict}: {reason}). It is not "
+            "published; the index's moderators will look at it. Contact them if this is a "
+            "mistake."
         )

@@ -13,7 +13,6 @@ import hashlib
 import hmac
 from typing import TYPE_CHECKING, Protocol
 
-import transaction
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -26,6 +25,8 @@ from bastion.db.types import utcnow
 from bastion.events import tags
 from bastion.events.services import Actor, EventRecorder
 from bastion.inspection.errors import RefusedArchiveError
+from bastion.malware import services as malware_services
+from bastion.malware.models import ScanVerdict
 from bastion.packaging.errors import InvalidArchiveError
 from bastion.packaging.filenames import (
     DistributionFilename,
@@ -53,6 +54,7 @@ from bastion.packaging.models import (
 from bastion.packaging.names import NormalizedName, validate_name
 from bastion.packaging.paths import file_path, metadata_path
 from bastion.packaging.versions import canonical_version, parse_public_version
+from bastion.storage.commits import remove_unless_committed
 from bastion.tokens.errors import TokenScopeError
 from bastion.upload.errors import (
     DigestMismatchError,
@@ -72,6 +74,9 @@ if TYPE_CHECKING:
 
     from bastion.attestations.services import UploadAttestations, VerifiedProvenance
     from bastion.inspection.inspector import InspectionReport
+    from bastion.malware.scanner import ScanResult
+    from bastion.malware.services import MalwareGate
+    from bastion.malware.services import UploadedFile as UploadedScan
     from bastion.signing.changes import PendingChanges
     from bastion.storage import Storage
     from bastion.upload.forms import UploadedFile, UploadForm
@@ -85,14 +90,26 @@ class UploadOutcome(enum.Enum):
     CREATED = "created"
     # The identical file was uploaded before: nothing changed (twine --skip-existing).
     ALREADY_EXISTS = "already exists"
+    # The scanner's verdict keeps the file from publication; it is kept as evidence.
+    HELD = "held"
 
 
 @dataclasses.dataclass(frozen=True)
 class UploadResult:
-    """The outcome and the file row it concerns."""
+    """The outcome and the file row it concerns (none for a held file: its verdict instead)."""
 
     outcome: UploadOutcome
-    file: File
+    file: File | None
+    verdict: ScanVerdict | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class _Screened:
+    """An upload's verdict and what the verdict records about the file."""
+
+    scan: ScanResult
+    file: UploadedScan
+    held: bool
 
 
 class Inspector(Protocol):
@@ -116,6 +133,7 @@ class UploadService:
         project_creation_limit: RateLimit | None = None,
         signing: PendingChanges | None = None,
         attestations: UploadAttestations | None = None,
+        malware: MalwareGate | None = None,
     ) -> None:
         self.session = session
         self.storage = storage
@@ -127,6 +145,8 @@ class UploadService:
         self.signing = signing
         # None where no attestations are verified (benchmark fills): uploads with them fail.
         self.attestations = attestations
+        # None when uploads are not scanned (the setting, or benchmark fills).
+        self.malware = malware
 
     def upload(self, form: UploadForm, identity: Identity) -> UploadResult:
         """Validate `form` and add its file to its project (created if new), atomically.
@@ -162,12 +182,15 @@ class UploadService:
         # publisher is read outside this session.
         provenance = self._verify_attestations(form, dist.filename, normalized_name)
         # Before the first query (see above).
-        core_metadata_bytes = self._inspect(form.file.path, dist.filename)
+        report = self._inspect(form.file.path, dist.filename)
+        core_metadata_bytes = report.core_metadata
         artifact_metadata = metadata_from_bytes(core_metadata_bytes)
         check_agreement(form_metadata, artifact_metadata, sent_metadata_keys(form_fields))
         check_classifiers(artifact_metadata)
 
         uploader = self.session.get_one(User, identity.user_id)
+        if (held := self._held_before(form.file)) is not None:
+            return held
         existing = self._existing_file(form.file)
         if existing is not None:
             # Identical bytes under the same name: a retry, not a conflict. Any other
@@ -175,6 +198,13 @@ class UploadService:
             # a stranger's upload: 403, not a 200 that reads as success.
             self._check_may_upload(existing.release.project, uploader, identity)
             return UploadResult(UploadOutcome.ALREADY_EXISTS, existing)
+
+        screened = self._screen(
+            report, form.file, dist.filename, artifact_metadata.name, normalized_name,
+            version=str(version), uploader=uploader,
+        )  # fmt: skip
+        if screened is not None and screened.held:
+            return self._hold(screened, uploader, identity)
 
         project = self._project_for_upload(
             artifact_metadata.name, normalized_name, uploader, identity
@@ -211,21 +241,85 @@ class UploadService:
             version=str(version),
             sha256=dist_file.sha256_digest,
         )
-        if self.signing is not None:
-            self.signing.project_changed(normalized_name)
+        self._follow_up(normalized_name, dist_file, screened)
         self._store(dist_file, form.file, served_metadata)
         return UploadResult(UploadOutcome.CREATED, dist_file)
 
-    def _inspect(self, path: Path, filename: str) -> bytes:
-        """The file's own core metadata, once inspection has found nothing wrong with it.
+    def _follow_up(self, normalized_name: str, dist_file: File, screened: _Screened | None) -> None:
+        """Queue the project for the TUF publisher; store the file's verdict."""
+        if self.signing is not None:
+            self.signing.project_changed(normalized_name)
+        if screened is not None and self.malware is not None:
+            self.malware.record_published(screened.scan, screened.file, dist_file.id)
+
+    def _inspect(self, path: Path, filename: str) -> InspectionReport:
+        """What the file holds, once inspection has found nothing wrong with it.
 
         Raises:
             InvalidArchiveError: the inspection refused the file, or could not finish.
         """
         try:
-            return self.inspector.inspect(path, filename).core_metadata
+            return self.inspector.inspect(path, filename)
         except RefusedArchiveError as refused:
             raise InvalidArchiveError(filename, refused.reason) from None
+
+    def _project_exists(self, normalized_name: str) -> bool:
+        return (
+            self.session.scalar(
+                select(Project.id).where(Project.normalized_name == normalized_name)
+            )
+            is not None
+        )
+
+    def _screen(
+        self,
+        report: InspectionReport,
+        uploaded: UploadedFile,
+        filename: str,
+        display_name: str,
+        normalized_name: str,
+        *,
+        version: str,
+        uploader: User,
+    ) -> _Screened | None:
+        """The scanner's verdict on the file, with the name check when it creates its project."""
+        scan = report.scan
+        if scan is None or self.malware is None:
+            return None
+        if not self._project_exists(normalized_name):
+            scan = self.malware.with_name_check(scan, display_name)
+        scanned = malware_services.UploadedFile(
+            normalized_name, version, filename, uploaded.sha256, uploader.id, uploaded.path
+        )
+        return _Screened(scan, scanned, held=self.malware.must_hold(scan))
+
+    def _held_before(self, uploaded: UploadedFile) -> UploadResult | None:
+        """The same bytes under the same name were held before: the same answer, no new row.
+
+        (Other bytes under a held file's name are refused as a reused filename.)
+        """
+        if self.malware is None:
+            return None
+        earlier = self.malware.held_file(uploaded.filename)
+        if earlier is None or not hmac.compare_digest(earlier.sha256, uploaded.sha256):
+            return None
+        return UploadResult(UploadOutcome.HELD, None, earlier)
+
+    def _hold(self, screened: _Screened, uploader: User, identity: Identity) -> UploadResult:
+        """Keep the file unpublished as evidence; the filename is taken for good."""
+        assert self.malware is not None  # noqa: S101 - only called with a gate
+        scan, scanned = screened.scan, screened.file
+        self._reserve_filename(scanned.filename)
+        verdict = self.malware.hold(scan, scanned)
+        if self.events is not None:
+            self.events.record(
+                tags.USER_UPLOAD_HELD,
+                Actor(identity.user_id, identity.username),
+                user=(uploader.id, uploader.username),
+                details={"filename": scanned.filename, "project": scanned.project_name,
+                         "verdict": scan.verdict.value, "sha256": scanned.sha256},
+            )  # fmt: skip
+        return UploadResult(UploadOutcome.HELD, None, verdict)
 
     def _verify_attestations(
         self, form: UploadForm, filename: str, normalized_name: NormalizedName
@@ -441,23 +535,7 @@ class UploadService:
         if core_metadata is not None:
             keys.append(metadata_path(dist_file.path))
             self.storage.put_bytes(keys[-1], core_metadata)
-        _remove_unless_committed(self.storage, keys)
-
-
-def _remove_unless_committed(storage: Storage, keys: list[str]) -> None:
-    """Delete the stored blobs again if the current transaction aborts or fails to commit."""
-
-    def cleanup() -> None:
-        for key in keys:
-            storage.delete(key)
-
-    def after_commit(success: bool) -> None:  # noqa: FBT001 - the transaction package's signature
-        if not success:
-            cleanup()
-
-    txn = transaction.get()
-    txn.addAfterCommitHook(after_commit)
-    txn.addAfterAbortHook(cleanup)
+        remove_unless_committed(self.storage, keys)
 
 
 def _check_action(form: UploadForm) -> None:

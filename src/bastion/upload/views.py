@@ -10,11 +10,13 @@ from pyramid.view import view_config
 from bastion.accounts.errors import SecondFactorRequiredError
 from bastion.attestations.services import UploadAttestations
 from bastion.events.requests import event_recorder
+from bastion.malware.services import MalwareGate
 from bastion.signing.changes import pending_changes
 from bastion.tokens.services import TokenService
-from bastion.upload.errors import AuthenticationRequiredError
+from bastion.upload.errors import AuthenticationRequiredError, HeldForReviewError
 from bastion.upload.forms import UploadFormReader
 from bastion.upload.services import UploadOutcome, UploadService
+from bastion.web.responses import error_response
 from bastion.web.urls import BaseUrlRequiredError, public_url
 
 if TYPE_CHECKING:
@@ -52,6 +54,13 @@ def file_upload(request: Request) -> Response:
                 request.registry["session_factories"].reader,
                 offline=settings.attestations_verify_offline,
             ),
+            malware=MalwareGate(
+                request.db,
+                request.registry["storage"],
+                hold_reviewed=settings.malware_hold_reviewed,
+            )
+            if settings.malware_scan
+            else None,
         )
         result = service.upload(form, identity)
         if identity.token_id is not None:
@@ -59,7 +68,14 @@ def file_upload(request: Request) -> Response:
     finally:
         # Storage holds its own copy now (or the upload was refused): the spool file goes.
         form.file.path.unlink(missing_ok=True)
-    if result.outcome is UploadOutcome.ALREADY_EXISTS:
+    if result.outcome is UploadOutcome.HELD and result.verdict is not None:
+        # A response, not an exception: the verdict and the evidence must commit.
+        findings = result.verdict.findings
+        reason = findings[0]["rule"] if findings else "the scanner's score"
+        return error_response(
+            HeldForReviewError(result.verdict.filename, result.verdict.verdict, str(reason))
+        )
+    if result.outcome is UploadOutcome.ALREADY_EXISTS and result.file is not None:
         # 200 so that a retry or `twine upload --skip-existing` of the same bytes succeeds.
         return Response(
             f"File already exists ({result.file.filename!r}): identical content.\n",
