@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
+import transaction
 import zope.sqlalchemy
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -43,7 +44,21 @@ def includeme(config: Configurator) -> None:
         factory = factories.reader if request.method in _SAFE_METHODS else factories.writer
         session = factory()
         zope.sqlalchemy.register(session, transaction_manager=request.tm)
+        session.info[_TRANSACTION_MANAGER] = request.tm
         request.add_finished_callback(lambda _request: session.close())
         return session
 
     config.add_request_method(request_session, "db", reify=True)
+
+
+_TRANSACTION_MANAGER = "bastion.transaction_manager"
+
+
+def transaction_of(session: Session) -> transaction.Transaction:
+    """The transaction `session` commits with: its request's, or the thread's outside one.
+
+    pyramid_tm gives each request a transaction manager of its own, so the thread's global
+    `transaction.get()` is another transaction, whose hooks never run.
+    """
+    manager = session.info.get(_TRANSACTION_MANAGER, transaction.manager)
+    return manager.get()

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import transaction
+import transaction.interfaces
 
 from bastion.storage.interfaces import Storage
 
 
-def remove_unless_committed(storage: Storage, keys: list[str]) -> None:
-    """Delete the stored blobs again if the current transaction aborts or fails to commit."""
+def remove_unless_committed(
+    storage: Storage, keys: list[str], txn: transaction.interfaces.ITransaction
+) -> None:
+    """Delete the stored blobs again if `txn` aborts or fails to commit."""
 
     def cleanup() -> None:
         for key in keys:
@@ -18,6 +20,5 @@ def remove_unless_committed(storage: Storage, keys: list[str]) -> None:
         if not success:
             cleanup()
 
-    txn = transaction.get()
     txn.addAfterCommitHook(after_commit)
     txn.addAfterAbortHook(cleanup)

@@ -21,6 +21,7 @@ from bastion.accounts.models import User
 from bastion.accounts.ratelimits import RateLimit
 from bastion.accounts.security import Identity
 from bastion.attestations.errors import AttestationsUnavailableError
+from bastion.db.sessions import transaction_of
 from bastion.db.types import utcnow
 from bastion.events import tags
 from bastion.events.services import Actor, EventRecorder
@@ -535,7 +536,7 @@ class UploadService:
         if core_metadata is not None:
             keys.append(metadata_path(dist_file.path))
             self.storage.put_bytes(keys[-1], core_metadata)
-        remove_unless_committed(self.storage, keys)
+        remove_unless_committed(self.storage, keys, transaction_of(self.session))
 
 
 def _check_action(form: UploadForm) -> None:

@@ -9,7 +9,9 @@ from pyramid.view import view_config
 
 from bastion.accounts.errors import SecondFactorRequiredError
 from bastion.attestations.services import UploadAttestations
+from bastion.email.senders import mailer_from_settings
 from bastion.events.requests import event_recorder
+from bastion.malware.notify import ModeratorNotifier
 from bastion.malware.services import MalwareGate
 from bastion.signing.changes import pending_changes
 from bastion.tokens.services import TokenService
@@ -54,13 +56,7 @@ def file_upload(request: Request) -> Response:
                 request.registry["session_factories"].reader,
                 offline=settings.attestations_verify_offline,
             ),
-            malware=MalwareGate(
-                request.db,
-                request.registry["storage"],
-                hold_reviewed=settings.malware_hold_reviewed,
-            )
-            if settings.malware_scan
-            else None,
+            malware=_malware_gate(request, settings) if settings.malware_scan else None,
         )
         result = service.upload(form, identity)
         if identity.token_id is not None:
@@ -82,6 +78,20 @@ def file_upload(request: Request) -> Response:
             content_type="text/plain",
         )
     return Response("OK\n", content_type="text/plain")
+
+
+def _malware_gate(request: Request, settings: Settings) -> MalwareGate:
+    notifier = ModeratorNotifier(
+        lambda: mailer_from_settings(settings),
+        sender=settings.mail_from,
+        site_name=settings.site_name,
+    )
+    return MalwareGate(
+        request.db,
+        request.registry["storage"],
+        hold_reviewed=settings.malware_hold_reviewed,
+        notifier=notifier,
+    )
 
 
 def _setup_url(request: Request) -> str:

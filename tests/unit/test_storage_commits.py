@@ -1,0 +1,46 @@
+"""Blobs stored inside a request's transaction go again when that transaction does not commit.
+
+pyramid_tm gives each request its own transaction manager; hooks registered on the thread's
+global transaction instead would never run (they did not, before `transaction_of`).
+"""
+
+from __future__ import annotations
+
+import transaction
+import zope.sqlalchemy
+from sqlalchemy.orm import Session
+
+from bastion.db import sessions
+from bastion.storage import LocalStorage
+from bastion.storage.commits import remove_unless_committed
+
+
+def _request_like_session(engines, manager: transaction.TransactionManager) -> Session:
+    session = Session(engines.writer)
+    zope.sqlalchemy.register(session, transaction_manager=manager)
+    session.info[sessions._TRANSACTION_MANAGER] = manager
+    return session
+
+
+def test_blob_is_removed_when_the_request_aborts(engines, tmp_path) -> None:
+    storage = LocalStorage(tmp_path / "files")
+    manager = transaction.TransactionManager(explicit=True)
+    manager.begin()
+    session = _request_like_session(engines, manager)
+    storage.put_bytes("a/blob", b"data")
+    remove_unless_committed(storage, ["a/blob"], sessions.transaction_of(session))
+    manager.abort()
+    assert not storage.exists("a/blob")
+    session.close()
+
+
+def test_blob_stays_when_the_request_commits(engines, tmp_path) -> None:
+    storage = LocalStorage(tmp_path / "files")
+    manager = transaction.TransactionManager(explicit=True)
+    manager.begin()
+    session = _request_like_session(engines, manager)
+    storage.put_bytes("a/blob", b"data")
+    remove_unless_committed(storage, ["a/blob"], sessions.transaction_of(session))
+    manager.commit()
+    assert storage.exists("a/blob")
+    session.close()
