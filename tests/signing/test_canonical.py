@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from securesystemslib.formats import encode_canonical
 from securesystemslib.signer import CryptoSigner
-from tuf.api.metadata import Metadata, SuccinctRoles
+from tuf.api.metadata import Metadata, MetaFile, SuccinctRoles, Timestamp
 
 from bastion.signing import documents
 from bastion.signing.canonical import CanonicalObject, encode_string, join_object
@@ -78,6 +79,20 @@ def test_a_snapshot_is_what_python_tuf_reads_back(meta, version):
     assert {name: info.version for name, info in parsed.signed.meta.items()} == {
         f"{name}.json": v for name, v in meta.items()
     }
+
+
+@given(st.integers(1, 2**31), st.integers(1, 2**31), st.binary(max_size=300))
+def test_a_timestamp_is_what_python_tuf_builds(version, snapshot_version, snapshot):
+    signed = documents.timestamp_signed(version, EXPIRES, snapshot_version, snapshot)
+    data = documents.signed_envelope(signed, [SIGNER])
+
+    parsed = Metadata.from_bytes(data)
+    meta = MetaFile(
+        snapshot_version, len(snapshot), {"sha256": hashlib.sha256(snapshot).hexdigest()}
+    )
+    built = Metadata(Timestamp(version=version, expires=EXPIRES, snapshot_meta=meta))
+    assert parsed.signed_bytes == signed.encode() == built.signed_bytes
+    SIGNER.public_key.verify_signature(parsed.signatures[SIGNER.public_key.keyid], signed.encode())
 
 
 def test_a_path_with_a_control_character_is_refused():

@@ -33,6 +33,22 @@ class ProjectService:
         ).all()
         return sorted(releases, key=_version_key)
 
+    def releases_of(self, projects: Sequence[Project]) -> dict[int, list[Release]]:
+        """`releases` of each of `projects`, by project id, loaded in two queries in all."""
+        by_project: dict[int, list[Release]] = {project.id: [] for project in projects}
+        if by_project:
+            releases = self.session.scalars(
+                select(Release)
+                .where(Release.project_id.in_(list(by_project)))
+                .options(selectinload(Release.files))
+            )
+            for release in releases:
+                by_project[release.project_id].append(release)
+        return {
+            project_id: sorted(releases, key=_version_key)
+            for project_id, releases in by_project.items()
+        }
+
     def files(self, project: Project) -> list[tuple[Release, File]]:
         """Every file of the project with its release, by version then filename."""
         return [(release, f) for release in self.releases(project) for f in release.files]

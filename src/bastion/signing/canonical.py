@@ -58,16 +58,9 @@ class CanonicalObject:
         else:
             self._parts[position] = part
 
-    def encode(self) -> str:
-        """The whole object in canonical JSON."""
-        return "{" + ",".join(self._parts) + "}"
-
-    def copy(self) -> CanonicalObject:
-        """An independent copy (so a failed publish can leave the original untouched)."""
-        clone = CanonicalObject()
-        clone._parts = list(self._parts)
-        clone._positions = dict(self._positions)
-        return clone
+    def encode(self, prefix: str = "", suffix: str = "") -> str:
+        """The whole object in canonical JSON, between `prefix` and `suffix` (one copy)."""
+        return "".join((prefix, "{", ",".join(self._parts), "}", suffix))
 
     def _insert_sorted(self, key: str, encoded_value: str) -> None:
         # New keys are rare (bins are fixed at `tuf init`); rebuilding positions is fine.

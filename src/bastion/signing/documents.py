@@ -1,15 +1,16 @@
 """Encoding and signing metadata documents.
 
-Small documents whose shape varies (root, targets, bins, timestamp) are built with python-tuf's
-Metadata API. The two that are written on every publish and can be large (a bin listing many
-targets; the snapshot listing every bin) are encoded here from cached canonical parts (see
-canonical.py) and signed directly; tests/signing check that python-tuf reads them back to the
-same canonical bytes and that their signatures verify.
+Documents signed offline and rarely (root, targets, bins) are built with python-tuf's Metadata
+API. The three written on every publish (the bins that changed, a bin listing many targets;
+the snapshot listing every bin; the timestamp) are encoded here, the snapshot from cached
+canonical parts (see canonical.py), and signed directly; tests/signing check that python-tuf
+reads them back to the same canonical bytes and that their signatures verify.
 """
 
 from __future__ import annotations
 
 import datetime
+import hashlib
 import json
 import re
 from collections.abc import Iterable, Sequence
@@ -35,8 +36,9 @@ def signed_envelope(signed_canonical: str, signers: Sequence[Signer]) -> bytes:
     """A metadata file: `signed_canonical` with a signature by each of `signers`."""
     payload = signed_canonical.encode()
     signatures = [signer.sign(payload).to_dict() for signer in signers]
-    envelope = '{"signatures":' + json.dumps(signatures, separators=(",", ":"))
-    return (envelope + ',"signed":' + signed_canonical + "}").encode()
+    encoded = json.dumps(signatures, separators=(",", ":")).encode()
+    # One copy of the payload (half a megabyte for the snapshot of 16,384 bins).
+    return b"".join((b'{"signatures":', encoded, b',"signed":', payload, b"}"))
 
 
 def metadata_bytes(metadata: Metadata[Any], signers: Sequence[Signer]) -> bytes:
@@ -49,9 +51,8 @@ def metadata_bytes(metadata: Metadata[Any], signers: Sequence[Signer]) -> bytes:
 
 def target_entry(length: int, sha256: str) -> str:
     """The canonical target-file entry of a bin: its length and SHA-256."""
-    return join_object(
-        {"hashes": join_object({"sha256": encode_string(sha256)}), "length": encode_int(length)}
-    )
+    # Its members in canonical order, written out: one per target of every bin signed.
+    return f'{{"hashes":{{"sha256":{encode_string(sha256)}}},"length":{encode_int(length)}}}'
 
 
 def meta_entry(version: int) -> str:
@@ -78,7 +79,26 @@ def bin_signed(
 
 def snapshot_signed(version: int, expires: datetime.datetime, meta: CanonicalObject) -> str:
     """The canonical `signed` part of a snapshot whose `meta` is kept encoded."""
-    return _role_signed("snapshot", version, expires, meta=meta.encode())
+    # `_role_signed` by hand, so that the large `meta` is copied once: its members in
+    # canonical order are _type, expires, meta, spec_version, version.
+    return meta.encode(
+        prefix=f'{{"_type":"snapshot","expires":{encode_string(format_expires(expires))},"meta":',
+        suffix=f',"spec_version":{encode_string(SPEC_VERSION)},"version":{encode_int(version)}}}',
+    )
+
+
+def timestamp_signed(
+    version: int, expires: datetime.datetime, snapshot_version: int, snapshot: bytes
+) -> str:
+    """The canonical `signed` part of a timestamp naming `snapshot` (version, length, hash)."""
+    entry = join_object(
+        {
+            "hashes": join_object({"sha256": encode_string(hashlib.sha256(snapshot).hexdigest())}),
+            "length": encode_int(len(snapshot)),
+            "version": encode_int(snapshot_version),
+        }
+    )
+    return _role_signed("timestamp", version, expires, meta=join_object({"snapshot.json": entry}))
 
 
 def _role_signed(kind: str, version: int, expires: datetime.datetime, **members: str) -> str:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import hashlib
 from collections.abc import Sequence
 
 from securesystemslib.signer import Signer
@@ -19,11 +18,9 @@ from tuf.api.metadata import (
     Delegations,
     Key,
     Metadata,
-    MetaFile,
     Root,
     SuccinctRoles,
     Targets,
-    Timestamp,
 )
 
 from bastion.db.types import utcnow
@@ -190,20 +187,19 @@ def timestamp_bytes(
     signer: Signer,
 ) -> bytes:
     """A signed timestamp naming `snapshot` (its version, length and SHA-256)."""
-    meta = MetaFile(
-        version=snapshot_version, length=len(snapshot), hashes={"sha256": _sha256(snapshot)}
-    )
-    timestamp = Timestamp(version=version, expires=expires, snapshot_meta=meta)
-    return documents.metadata_bytes(Metadata(timestamp), [signer])
+    signed = documents.timestamp_signed(version, expires, snapshot_version, snapshot)
+    return documents.signed_envelope(signed, [signer])
 
 
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+def put_metadata(
+    storage: Storage, role: str, version: int, data: bytes, *, durable: bool = True
+) -> None:
+    """Store version `version` of `role` under its consistent-snapshot name.
 
-
-def put_metadata(storage: Storage, role: str, version: int, data: bytes) -> None:
-    """Store version `version` of `role` under its consistent-snapshot name."""
-    storage.put_bytes(metadata_key(versioned_filename(role, version)), data)
+    With `durable=False` the file is durable only after `storage.sync()`: for files nothing
+    names until the caller commits (see publisher.py).
+    """
+    storage.put_bytes(metadata_key(versioned_filename(role, version)), data, durable=durable)
 
 
 class RootExistsError(Exception):

@@ -56,10 +56,19 @@ def render_project(projects: ProjectService, project: Project, *, as_json: bool)
 
 
 def render_project_pages(
-    projects: ProjectService, project: Project, *, formats: Sequence[bool] = (True, False)
+    projects: ProjectService,
+    project: Project,
+    *,
+    formats: Sequence[bool] = (True, False),
+    releases: Sequence[Release] | None = None,
 ) -> dict[bool, bytes]:
-    """The project's pages in each of `formats` (True: JSON), from one load of its releases."""
-    releases = projects.releases(project)
+    """The project's pages in each of `formats` (True: JSON), from one load of its releases.
+
+    `releases`, when given, are the project's as `ProjectService.releases` returns them
+    (`ProjectService.releases_of` loads them for many projects at once).
+    """
+    if releases is None:
+        releases = projects.releases(project)
     files = [(release, dist_file) for release in releases for dist_file in release.files]
     versions = [release.version for release in releases]
     return {

@@ -12,8 +12,12 @@ class Storage(Protocol):
     def put_file(self, key: str, source: Path) -> None:
         """Store the content of `source` under `key`, all or nothing."""
 
-    def put_bytes(self, key: str, data: bytes) -> None:
-        """Store `data` under `key`, all or nothing."""
+    def put_bytes(self, key: str, data: bytes, *, durable: bool = True) -> None:
+        """Store `data` under `key`, all or nothing.
+
+        Durable when this returns; with `durable=False`, only after the next `sync()` (for
+        many blobs that nothing names until the caller commits: one sync instead of one each).
+        """
 
     def open(self, key: str) -> BinaryIO:
         """Open the blob at `key` for reading. Raises FileNotFoundError when absent."""
@@ -26,3 +30,6 @@ class Storage(Protocol):
 
     def delete(self, key: str) -> None:
         """Remove the blob at `key`; absent keys are ignored."""
+
+    def sync(self) -> None:
+        """Make every blob stored so far durable, those put with `durable=False` included."""
