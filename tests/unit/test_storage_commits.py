@@ -6,6 +6,7 @@ global transaction instead would never run (they did not, before `transaction_of
 
 from __future__ import annotations
 
+import pytest
 import transaction
 import zope.sqlalchemy
 from sqlalchemy.orm import Session
@@ -22,25 +23,14 @@ def _request_like_session(engines, manager: transaction.TransactionManager) -> S
     return session
 
 
-def test_blob_is_removed_when_the_request_aborts(engines, tmp_path) -> None:
+@pytest.mark.parametrize(("end", "kept"), [("abort", False), ("commit", True)])
+def test_blob_follows_the_request_transaction(engines, tmp_path, end: str, kept: bool) -> None:
     storage = LocalStorage(tmp_path / "files")
     manager = transaction.TransactionManager(explicit=True)
     manager.begin()
     session = _request_like_session(engines, manager)
     storage.put_bytes("a/blob", b"data")
     remove_unless_committed(storage, ["a/blob"], sessions.transaction_of(session))
-    manager.abort()
-    assert not storage.exists("a/blob")
-    session.close()
-
-
-def test_blob_stays_when_the_request_commits(engines, tmp_path) -> None:
-    storage = LocalStorage(tmp_path / "files")
-    manager = transaction.TransactionManager(explicit=True)
-    manager.begin()
-    session = _request_like_session(engines, manager)
-    storage.put_bytes("a/blob", b"data")
-    remove_unless_committed(storage, ["a/blob"], sessions.transaction_of(session))
-    manager.commit()
-    assert storage.exists("a/blob")
+    getattr(manager, end)()
+    assert storage.exists("a/blob") is kept
     session.close()
