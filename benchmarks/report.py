@@ -3,8 +3,36 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+import platform
 import statistics
+import subprocess
 from collections.abc import Sequence
+from pathlib import Path
+
+
+def machine_line() -> str:
+    """`- machine: <CPU model>, N CPUs, Python X.Y.Z`, for a report's environment."""
+    cpu = "unknown"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    return f"- machine: {cpu}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
+
+
+def bastion_version(repo: Path) -> str:
+    """`Bastion <short commit>`, saying so when src/ has uncommitted changes."""
+
+    def git(*args: str) -> str:
+        done = subprocess.run(
+            ["git", "-C", str(repo), *args], capture_output=True, text=True, check=False
+        )
+        return done.stdout.strip()
+
+    dirty = " + uncommitted src changes" if git("status", "--porcelain", "src") else ""
+    return f"Bastion {git('rev-parse', '--short', 'HEAD')}{dirty}"
+
 
 BASTION = "bastion"
 PEERS = ("pypiserver", "devpi")

@@ -16,7 +16,6 @@ import datetime
 import hashlib
 import json
 import os
-import platform
 import random
 import re
 import shutil
@@ -454,24 +453,7 @@ def measure_uploads(
 
 
 def environment(options: Options, bins: dict[str, Path]) -> list[str]:
-    cpu = "unknown"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    revision = subprocess.run(
-        ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.strip()
-    dirty = subprocess.run(
-        ["git", "-C", str(REPO), "status", "--porcelain", "src"],
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.strip()
-    versions = [f"Bastion {revision}{' + uncommitted src changes' if dirty else ''}"]
+    versions = [report.bastion_version(REPO)]
     for name, distribution in (("pypiserver", "pypiserver"), ("devpi", "devpi-server")):
         if name in bins:
             versions.append(f"{distribution} {servers.installed_version(bins[name], distribution)}")
@@ -482,7 +464,7 @@ def environment(options: Options, bins: dict[str, Path]) -> list[str]:
     else:
         loadgen = "Python keep-alive client (wrk not installed)"
     return [
-        f"- machine: {cpu}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
+        report.machine_line(),
         f"- software: {', '.join(versions)}",
         (
             f"- load: {loadgen}, {options.connections} connections, {options.seconds:g}s per "

@@ -53,11 +53,9 @@ import gzip
 import hashlib
 import json
 import os
-import platform
 import random
 import shutil
 import statistics
-import subprocess
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, BinaryIO
@@ -1022,32 +1020,26 @@ def target_lines(results: Sequence[CaseResult]) -> list[str]:
     return lines
 
 
+def _sibling(name: str) -> Any:
+    """Another module of benchmarks/ (this directory is off sys.path here: see the top)."""
+    spec = importlib.util.spec_from_file_location(name, HERE / f"{name}.py")
+    assert spec is not None and spec.loader is not None  # noqa: S101, PT018
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # its dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
 def environment(options: Options) -> list[str]:
-    cpu = "unknown"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    revision = subprocess.run(
-        ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.strip()
-    dirty = subprocess.run(
-        ["git", "-C", str(REPO), "status", "--porcelain", "src"],
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.strip()
+    report = _sibling("report")
     versions = [
-        f"Bastion {revision}{' + uncommitted src changes' if dirty else ''}",
+        report.bastion_version(REPO),
         f"python-tuf {importlib.metadata.version('tuf')}",
         f"securesystemslib {importlib.metadata.version('securesystemslib')}",
         f"cryptography {importlib.metadata.version('cryptography')}",
     ]
     return [
-        f"- machine: {cpu}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
+        report.machine_line(),
         f"- software: {', '.join(versions)}",
         (
             f"- per case: {options.uploads} uploads each published alone (unbatched), then "

@@ -399,14 +399,24 @@ def server(
     root = tmp_path_factory.mktemp(f"server-{backend}")
     with contextlib.ExitStack() as stack:
         database_url = stack.enter_context(_postgres_database()) if backend == "postgresql" else ""
-        server = _start(root / "data", database_url, root / "server.log", backend)
-        stack.callback(_stop, server)
+        yield stack.enter_context(live_server(root, database_url, backend))
+
+
+@contextlib.contextmanager
+def live_server(
+    root: Path, database_url: str, backend: str, *, extra_env: Mapping[str, str] | None = None
+) -> Iterator[LiveServer]:
+    """`bastion serve` with its data under `root` and the account `USERNAME`, stopped after."""
+    server = _start(root / "data", database_url, root / "server.log", backend, extra_env=extra_env)
+    try:
         server.bastion(
             "user", "create", USERNAME, "--email", f"{USERNAME}@example.org",
             # No internet here: never ask api.pwnedpasswords.com (tests/accounts test the check).
             env=client_env(BASTION_PASSWORD=PASSWORD, BASTION_BREACHED_PASSWORD_CHECK="off"),
         )  # fmt: skip
         yield server
+    finally:
+        _stop(server)
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,6 @@ at its newest version (the newest file in storage, and the database's record).
 
 from __future__ import annotations
 
-import contextlib
 import re
 import threading
 import time
@@ -23,7 +22,7 @@ from tuf.ngclient import Updater
 
 from bastion.signing.models import TufPendingChange, TufRole, TufTarget
 from tests.conftest import PASSWORD, basic_auth
-from tests.e2e.conftest import USERNAME, LiveServer, _start, _stop, client_env
+from tests.e2e.conftest import USERNAME, LiveServer, live_server
 from tests.factories.dists import Dist, build_wheel, multipart_upload
 
 pytestmark = pytest.mark.e2e
@@ -37,19 +36,8 @@ _VERSIONED = re.compile(r"(\d+)\.(bin-[0-9a-f]+)\.json")
 def busy_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """A server of its own (SQLite), allowing one account to create 50 projects at once."""
     root = tmp_path_factory.mktemp("signing-server")
-    with contextlib.ExitStack() as stack:
-        server = _start(
-            root / "data",
-            "",
-            root / "server.log",
-            "sqlite",
-            extra_env={"BASTION_RATE_LIMIT_PROJECT_CREATION": "1000/hour"},
-        )
-        stack.callback(_stop, server)
-        server.bastion(
-            "user", "create", USERNAME, "--email", f"{USERNAME}@example.org",
-            env=client_env(BASTION_PASSWORD=PASSWORD, BASTION_BREACHED_PASSWORD_CHECK="off"),
-        )  # fmt: skip
+    extra_env = {"BASTION_RATE_LIMIT_PROJECT_CREATION": "1000/hour"}
+    with live_server(root, "", "sqlite", extra_env=extra_env) as server:
         yield server
 
 
