@@ -7,6 +7,7 @@ import dataclasses
 from collections.abc import Iterator
 
 import click
+import transaction
 from sqlalchemy.orm import Session
 
 from bastion.accounts.models import User
@@ -14,6 +15,7 @@ from bastion.accounts.services import UserService
 from bastion.config import Settings
 from bastion.db import schema
 from bastion.db.engine import make_engines
+from bastion.db.sessions import join_transaction
 from bastion.errors import BastionError
 from bastion.events.services import EventRecorder, Origin
 from bastion.server_secret import server_secret
@@ -44,6 +46,30 @@ def database_session(settings: Settings) -> Iterator[Session]:
         with Session(engines.writer, expire_on_commit=False) as session:
             yield session
             session.commit()
+    except BastionError as exc:
+        raise click.ClickException(exc.message) from None
+    finally:
+        engines.dispose()
+
+
+@contextlib.contextmanager
+def transactional_session(settings: Settings) -> Iterator[Session]:
+    """`database_session`, committed through a transaction manager so that its hooks run.
+
+    For commands whose changes do something once committed (mail collaborators, remove
+    stored bytes): the same after-commit hooks as in a web request.
+
+    Raises:
+        click.ClickException: as `database_session`.
+    """
+    engines = make_engines(settings)
+    manager = transaction.TransactionManager(explicit=True)
+    try:
+        schema.ensure_current(engines.writer)
+        with Session(engines.writer, expire_on_commit=False) as session:
+            join_transaction(session, manager)
+            with manager:
+                yield session
     except BastionError as exc:
         raise click.ClickException(exc.message) from None
     finally:

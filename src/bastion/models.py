@@ -6,9 +6,11 @@ import importlib
 
 _MODEL_MODULES = (
     "bastion.accounts.models",
+    "bastion.advisories.models",
     "bastion.attestations.models",
     "bastion.events.models",
     "bastion.malware.models",
+    "bastion.moderation.models",
     "bastion.packaging.models",
     "bastion.signing.models",
     "bastion.tokens.models",

@@ -17,7 +17,7 @@ def _roles(session) -> set[tuple[str, str, str]]:
     query = (
         select(User.username, Project.normalized_name, Role.role_name)
         .join_from(Role, User)
-        .join(Project)
+        .join(Project, Role.project_id == Project.id)
     )
     return {tuple(row) for row in session.execute(query)}
 

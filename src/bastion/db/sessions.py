@@ -43,8 +43,7 @@ def includeme(config: Configurator) -> None:
     def request_session(request: Request) -> Session:
         factory = factories.reader if request.method in _SAFE_METHODS else factories.writer
         session = factory()
-        zope.sqlalchemy.register(session, transaction_manager=request.tm)
-        session.info[_TRANSACTION_MANAGER] = request.tm
+        join_transaction(session, request.tm)
         request.add_finished_callback(lambda _request: session.close())
         return session
 
@@ -52,6 +51,15 @@ def includeme(config: Configurator) -> None:
 
 
 _TRANSACTION_MANAGER = "bastion.transaction_manager"
+
+
+def join_transaction(session: Session, manager: transaction.TransactionManager) -> None:
+    """Commit or abort `session` with `manager`'s transactions, and run their hooks.
+
+    A session joined this way is committed through the manager, never by `session.commit()`.
+    """
+    zope.sqlalchemy.register(session, transaction_manager=manager)
+    session.info[_TRANSACTION_MANAGER] = manager
 
 
 def transaction_of(session: Session) -> transaction.Transaction:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -24,6 +24,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from bastion.accounts.models import User
 from bastion.db.base import Base
 from bastion.db.types import UTCDateTime, utcnow
+from bastion.packaging.names import ultranormalize_name
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine.default import DefaultExecutionContext
 
 
 class RoleName(enum.StrEnum):
@@ -42,6 +46,10 @@ class ProjectStatus(enum.StrEnum):
     DEPRECATED = "deprecated"
 
 
+def _ultranormalized_default(context: DefaultExecutionContext) -> str:
+    return ultranormalize_name(context.get_current_parameters()["name"])
+
+
 class Project(Base):
     """A distribution name on this index; `normalized_name` (PEP 503) is the identity."""
 
@@ -55,6 +63,17 @@ class Project(Base):
     last_serial: Mapped[int] = mapped_column(BigInteger, default=0)
     status: Mapped[str] = mapped_column(String(20), default=ProjectStatus.ACTIVE.value)
     status_reason: Mapped[str | None] = mapped_column(Text)
+    # The name with confusable characters folded (bastion.moderation.names): a new project
+    # whose folded name equals another's is refused, so "requests" cannot get a "request5".
+    ultranormalized_name: Mapped[str] = mapped_column(
+        String(200), index=True, default=_ultranormalized_default
+    )
+    # Where /project/<name>/docs/ redirects, and the JSON API's docs_url.
+    docs_url: Mapped[str | None] = mapped_column(Text)
+    # Soft delete (bastion.moderation.deletion): hidden everywhere from this moment, restorable
+    # by its owners until the retention window ends, then purged.
+    deleted_at: Mapped[datetime.datetime | None] = mapped_column(UTCDateTime)
+    deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     releases: Mapped[list[Release]] = relationship(
         back_populates="project", cascade="all, delete-orphan"
@@ -104,6 +123,8 @@ class Release(Base):
     core_metadata: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     yanked: Mapped[bool] = mapped_column(Boolean, default=False)
     yanked_reason: Mapped[str | None] = mapped_column(Text)
+    deleted_at: Mapped[datetime.datetime | None] = mapped_column(UTCDateTime)
+    deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     project: Mapped[Project] = relationship(back_populates="releases")
     files: Mapped[list[File]] = relationship(
@@ -157,6 +178,11 @@ class File(Base):
     uploader_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
+    # PEP 592 allows yanking single files; a file is yanked if it or its release is.
+    yanked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    yanked_reason: Mapped[str | None] = mapped_column(Text)
+    deleted_at: Mapped[datetime.datetime | None] = mapped_column(UTCDateTime)
+    deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     release: Mapped[Release] = relationship(back_populates="files")
 

@@ -31,3 +31,20 @@ def validate_name(name: str) -> NormalizedName:
     if len(name) > MAX_NAME_LENGTH or not _PEP508_NAME.fullmatch(name):
         raise InvalidNameError(name)
     return normalize_name(name)
+
+
+# Characters that read alike in most fonts, folded to one of them: an upper-case I before
+# lower-casing (a lower-case i has its dot), then digits one and zero.
+_CAPITAL_I = str.maketrans({"I": "l"})
+_CONFUSABLES = str.maketrans({"1": "l", "0": "o"})
+_SEPARATORS = re.compile(r"[-_.]+")
+
+
+def ultranormalize_name(name: str) -> str:
+    """`name` (as displayed) with separators removed and look-alike characters folded.
+
+    Two names with the same result cannot be told apart at a glance ("req-uests" and
+    "requests", "pyt0rch" and "pytorch", "Ilama" and "llama"), so only one of them may exist.
+    """
+    folded = name.translate(_CAPITAL_I).lower()
+    return _SEPARATORS.sub("", folded).translate(_CONFUSABLES)

@@ -1,4 +1,9 @@
-"""Reading projects, releases and files: the queries the simple API, JSON API and UI share."""
+"""Reading projects, releases and files: the queries the simple API, JSON API and UI share.
+
+Soft-deleted projects, releases and files (bastion.moderation.deletion) are invisible here
+unless a query asks for them with `include_deleted`: only their owners' management pages and
+the moderation services do.
+"""
 
 from __future__ import annotations
 
@@ -18,31 +23,34 @@ class ProjectService:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def find(self, normalized_name: NormalizedName) -> Project | None:
-        """The project with this PEP 503 name, or None."""
-        return self.session.scalars(
-            select(Project).where(Project.normalized_name == normalized_name)
-        ).one_or_none()
+    def find(
+        self, normalized_name: NormalizedName, *, include_deleted: bool = False
+    ) -> Project | None:
+        """The project with this PEP 503 name, or None (also when it is deleted, by default)."""
+        query = select(Project).where(Project.normalized_name == normalized_name)
+        if not include_deleted:
+            query = query.where(Project.deleted_at.is_(None))
+        return self.session.scalars(query).one_or_none()
 
-    def releases(self, project: Project) -> list[Release]:
+    def releases(self, project: Project, *, include_deleted: bool = False) -> list[Release]:
         """The project's releases with their files, oldest version first (PEP 440 order)."""
-        releases = self.session.scalars(
-            select(Release)
-            .where(Release.project_id == project.id)
-            .options(selectinload(Release.files))
-        ).all()
-        return sorted(releases, key=_version_key)
+        return self.releases_of([project], include_deleted=include_deleted)[project.id]
 
-    def releases_of(self, projects: Sequence[Project]) -> dict[int, list[Release]]:
+    def releases_of(
+        self, projects: Sequence[Project], *, include_deleted: bool = False
+    ) -> dict[int, list[Release]]:
         """`releases` of each of `projects`, by project id, loaded in two queries in all."""
         by_project: dict[int, list[Release]] = {project.id: [] for project in projects}
         if by_project:
-            releases = self.session.scalars(
-                select(Release)
-                .where(Release.project_id.in_(list(by_project)))
-                .options(selectinload(Release.files))
-            )
-            for release in releases:
+            query = select(Release).where(Release.project_id.in_(list(by_project)))
+            if include_deleted:
+                files = selectinload(Release.files)
+            else:
+                query = query.where(Release.deleted_at.is_(None))
+                files = selectinload(Release.files.and_(File.deleted_at.is_(None)))
+            # The same session may have loaded the collections the other way before.
+            query = query.options(files).execution_options(populate_existing=True)
+            for release in self.session.scalars(query):
                 by_project[release.project_id].append(release)
         return {
             project_id: sorted(releases, key=_version_key)
@@ -60,7 +68,9 @@ class ProjectService:
     def index(self) -> list[tuple[str, NormalizedName]]:
         """(display name, normalized name) of every project, sorted by normalized name."""
         rows = self.session.execute(
-            select(Project.name, Project.normalized_name).order_by(Project.normalized_name)
+            select(Project.name, Project.normalized_name)
+            .where(Project.deleted_at.is_(None))
+            .order_by(Project.normalized_name)
         ).all()
         return [(name, NormalizedName(normalized)) for name, normalized in rows]
 
@@ -80,7 +90,8 @@ class ProjectService:
                 or_(
                     Project.normalized_name.like(pattern, escape="\\"),
                     Project.id.in_(summaries),
-                )
+                ),
+                Project.deleted_at.is_(None),
             )
             .order_by(Project.normalized_name)
             .limit(limit)

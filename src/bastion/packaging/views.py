@@ -15,7 +15,7 @@ from pyramid.response import FileResponse, Response
 from pyramid.view import view_config
 from sqlalchemy import Row, select
 
-from bastion.packaging.models import File
+from bastion.packaging.models import File, Project, ProjectStatus, Release
 from bastion.packaging.paths import METADATA_SUFFIX, metadata_path
 
 if TYPE_CHECKING:
@@ -57,9 +57,21 @@ def serve_file(request: Request) -> Response:
 
 
 def _file_by_path(request: Request, path: str) -> Row[str, str, str | None] | None:
-    """The filename and digests of the file stored at `path`, or None."""
+    """The filename and digests of the file stored at `path`, or None if it is not served."""
     engines: Engines = request.registry["engines"]
-    query = select(File.filename, File.sha256_digest, File.metadata_sha256).where(File.path == path)
+    query = (
+        select(File.filename, File.sha256_digest, File.metadata_sha256)
+        .join(Release, Release.id == File.release_id)
+        .join(Project, Project.id == Release.project_id)
+        .where(
+            File.path == path,
+            File.deleted_at.is_(None),
+            Release.deleted_at.is_(None),
+            Project.deleted_at.is_(None),
+            # PEP 792: nothing of a quarantined project is offered for download.
+            Project.status != ProjectStatus.QUARANTINED.value,
+        )
+    )
     with engines.reader.connect() as connection:
         return connection.execute(query).first()
 

@@ -34,8 +34,9 @@ _CHUNK = 2000
 
 # The statements of every publish, built once: building one costs more than running it here.
 _TARGETS = cast("Table", TufTarget.__table__)
+# A deleted project has no targets (its files and pages are served by nobody).
 _SELECT_PROJECTS = select(Project).where(
-    Project.normalized_name.in_(bindparam("names", expanding=True))
+    Project.normalized_name.in_(bindparam("names", expanding=True)), Project.deleted_at.is_(None)
 )
 _SELECT_CURRENT = select(
     _TARGETS.c.path, _TARGETS.c.bin, _TARGETS.c.length, _TARGETS.c.sha256
@@ -116,7 +117,9 @@ def _wanted_targets(
     wanted: dict[str, tuple[str, int, str]] = {}
     for project in projects:
         normalized = project.normalized_name
-        for release in releases[project.id]:
+        # Files that are not offered for download (a quarantined project's) are no targets.
+        offered = releases[project.id] if pages.is_installable(project) else []
+        for release in offered:
             for dist in release.files:
                 target = (normalized, dist.size, dist.sha256_digest)
                 wanted[package_target(normalized, dist.filename)] = target

@@ -15,7 +15,7 @@ from html import escape
 from typing import Any
 from urllib.parse import quote
 
-from bastion.packaging.models import File, Project, Release
+from bastion.packaging.models import File, Project, ProjectStatus, Release
 from bastion.packaging.services import ProjectService
 
 # PEP 629 repository version: 1.4 is PEP 792 (project status); 1.1 added PEP 700's fields.
@@ -46,6 +46,11 @@ def _yanked(release: Release) -> str | bool:
     return release.yanked_reason or True
 
 
+def is_installable(project: Project) -> bool:
+    """Whether the index offers the project's files (a quarantined project's, never)."""
+    return project.status != ProjectStatus.QUARANTINED.value
+
+
 def render_project(projects: ProjectService, project: Project, *, as_json: bool) -> bytes:
     """A project's page as served (and as signed, see bastion.signing.publisher).
 
@@ -69,6 +74,9 @@ def render_project_pages(
     """
     if releases is None:
         releases = projects.releases(project)
+    if not is_installable(project):
+        # PEP 792: an index offers none of a quarantined project's files.
+        releases = []
     files = [(release, dist_file) for release in releases for dist_file in release.files]
     versions = [release.version for release in releases]
     return {

@@ -113,7 +113,9 @@ def simple_project(request: Request) -> Response:
             location += "?" + request.query_string
         raise HTTPMovedPermanently(location=location)
     fmt = choose_format(request.headers.get("Accept"), request.params.get("format"))
-    query = select(Project.last_serial).where(Project.normalized_name == normalized)
+    query = select(Project.last_serial).where(
+        Project.normalized_name == normalized, Project.deleted_at.is_(None)
+    )
     serial = _read_serial(request, query)
     if serial is not None:
         key = ("project", normalized, serial, fmt.is_json)

@@ -1,0 +1,1 @@
+"""Moderation and lifecycle: soft delete, yank, project status, admin switches and names."""
